@@ -202,8 +202,9 @@ std::string to_string(const socket_addr_v6& addr) {
       s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0xffff;
   if (mapped) {
     out.append("::ffff:");
-    append_ipv4(out, {static_cast<std::uint8_t>(s[6] >> 8), static_cast<std::uint8_t>(s[6] & 0xff),
-                      static_cast<std::uint8_t>(s[7] >> 8), static_cast<std::uint8_t>(s[7] & 0xff)});
+    append_ipv4(out,
+                {static_cast<std::uint8_t>(s[6] >> 8), static_cast<std::uint8_t>(s[6] & 0xff),
+                 static_cast<std::uint8_t>(s[7] >> 8), static_cast<std::uint8_t>(s[7] & 0xff)});
   } else {
     // The longest run of zero groups (the first on a tie) is compressed when
     // it is at least two groups long.

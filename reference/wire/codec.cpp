@@ -118,8 +118,8 @@ bool read_room_code_bytes(json_reader& in, std::string& out) {
     }
     if (!first) {
       if (c != ',') {
-        return in.fail(error::invalid_json, "expected ',' or ']' in room_code, found " +
-                                                detail::describe_byte(c));
+        return in.fail(error::invalid_json,
+                       "expected ',' or ']' in room_code, found " + detail::describe_byte(c));
       }
       in.bump();
       c = in.peek_token();
@@ -173,8 +173,8 @@ bool read_room_code(json_reader& in, profile p, std::string& out) {
 }
 
 template <class Addr, class Parse>
-bool read_address(json_reader& in, std::string_view field, std::optional<Addr>& out,
-                  Parse parse, std::string_view form) {
+bool read_address(json_reader& in, std::string_view field, std::optional<Addr>& out, Parse parse,
+                  std::string_view form) {
   const int c = in.peek_token();
   if (c != '"') {
     return in.wrong_type(std::string(field) + " must be a string " + std::string(form) +
@@ -328,7 +328,8 @@ bool read_external_object(json_reader& in, OnVariant&& on_variant) {
     return in.fail(error::unexpected_key,
                    "the message object must have exactly one key (the variant \"" + name + "\")");
   }
-  if (c != '}') return in.fail(error::invalid_json, "expected '}', found " + detail::describe_byte(c));
+  if (c != '}')
+    return in.fail(error::invalid_json, "expected '}', found " + detail::describe_byte(c));
   in.bump();
   return true;
 }
@@ -389,9 +390,8 @@ bool decode_server_external(json_reader& in, profile p, server_msg& out) {
       if (in.peek_token() == 'n') return read_null_or_fail(in);
       return in.wrong_type("\"" + name + "\" takes no value (null)");
     }
-    return read_struct(in, name, full_contact_fields, [&](std::size_t i) {
-      return read_full_contact_field(in, out.contact, i);
-    });
+    return read_struct(in, name, full_contact_fields,
+                       [&](std::size_t i) { return read_full_contact_field(in, out.contact, i); });
   });
 }
 
@@ -423,7 +423,8 @@ bool read_tagged(json_reader& in, tagged_body& out) {
         out.entries.push_back(std::move(e));
         continue;
       }
-      if (have_tag) return in.fail_at(e.value_pos, error::duplicate_field, "duplicate field `type`");
+      if (have_tag)
+        return in.fail_at(e.value_pos, error::duplicate_field, "duplicate field `type`");
       have_tag = true;
       out.tag_at = e.value_pos;
       in.seek(e.value_pos);
@@ -481,9 +482,8 @@ bool decode_server_internal(json_reader& in, profile p, server_msg& out) {
     }
     return true;
   }
-  return tagged_struct(in, body, body.tag, full_contact_fields, [&](std::size_t i) {
-    return read_full_contact_field(in, out.contact, i);
-  });
+  return tagged_struct(in, body, body.tag, full_contact_fields,
+                       [&](std::size_t i) { return read_full_contact_field(in, out.contact, i); });
 }
 
 template <class Msg, class Decode>
@@ -544,13 +544,27 @@ std::string encode_json_string(std::string_view text) {
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -612,8 +626,8 @@ result<std::string> encode_body(const client_msg& msg, profile p) {
 
 result<std::string> encode_body(const server_msg& msg, profile p) {
   if (msg.type == server_msg_type::error_internal && !has_error_internal(p)) {
-    return make_error(error::unencodable, "ErrorInternal does not exist in " +
-                                              std::string(to_string(p)));
+    return make_error(error::unencodable,
+                      "ErrorInternal does not exist in " + std::string(to_string(p)));
   }
   const std::string name(variant_name(msg.type));
   std::string out;

@@ -59,9 +59,7 @@ const std::error_category& wire_category() noexcept {
   return instance;
 }
 
-std::error_code make_error_code(error e) noexcept {
-  return {static_cast<int>(e), wire_category()};
-}
+std::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), wire_category()}; }
 
 std::string_view to_string(error e) noexcept {
   const error_entry* entry = find(e);

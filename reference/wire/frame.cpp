@@ -6,10 +6,9 @@ namespace gday::wire {
 
 result<std::string> encode_frame(std::string_view body, profile p) {
   if (body.size() > max_body_length(p)) {
-    return make_error(error::body_too_long,
-                      "body has " + std::to_string(body.size()) + " bytes, " +
-                          std::string(to_string(p)) + " allows at most " +
-                          std::to_string(max_body_length(p)));
+    return make_error(error::body_too_long, "body has " + std::to_string(body.size()) + " bytes, " +
+                                                std::string(to_string(p)) + " allows at most " +
+                                                std::to_string(max_body_length(p)));
   }
   std::string frame;
   frame.reserve(header_size + body.size());
@@ -90,12 +89,12 @@ bool frame_decoder::finish() {
   if (state_ == state::failed) return false;
   if (state_ == state::need_more && have_ > 0) {
     state_ = state::failed;
-    error_ = make_error(error::truncated,
-                        "stream ended after " + std::to_string(have_) + " bytes of a " +
-                            (have_ < header_size ? std::string("3-byte header")
-                                                 : std::to_string(header_size + body_len_) +
-                                                       "-byte frame"),
-                        consumed_);
+    error_ = make_error(
+        error::truncated,
+        "stream ended after " + std::to_string(have_) + " bytes of a " +
+            (have_ < header_size ? std::string("3-byte header")
+                                 : std::to_string(header_size + body_len_) + "-byte frame"),
+        consumed_);
     return false;
   }
   return true;

@@ -114,9 +114,9 @@ bool json_reader::read_literal(std::string_view word) {
   for (char expected : word) {
     if (pos_ >= text_.size()) return fail(error::eof, "body ends inside a literal");
     if (text_[pos_] != expected) {
-      return fail(error::invalid_json,
-                  "invalid literal, expected '" + std::string(word) + "', found " +
-                      describe_byte(static_cast<unsigned char>(text_[pos_])));
+      return fail(error::invalid_json, "invalid literal, expected '" + std::string(word) +
+                                           "', found " +
+                                           describe_byte(static_cast<unsigned char>(text_[pos_])));
     }
     ++pos_;
   }
@@ -142,9 +142,9 @@ bool json_reader::read_string(std::string& out) {
     if (c != '\\') {
       const std::size_t len = utf8_sequence_length(text_, pos_);
       if (len == 0) {
-        return fail(error::invalid_utf8,
-                    "invalid UTF-8 (" + describe_byte(uc) + ") in the string starting at byte " +
-                        std::to_string(start));
+        return fail(error::invalid_utf8, "invalid UTF-8 (" + describe_byte(uc) +
+                                             ") in the string starting at byte " +
+                                             std::to_string(start));
       }
       out.append(text_.substr(pos_, len));
       pos_ += len;
@@ -154,15 +154,32 @@ bool json_reader::read_string(std::string& out) {
     if (pos_ >= text_.size()) return fail(error::eof, "body ends inside an escape");
     const char e = text_[pos_++];
     switch (e) {
-      case '"': out.push_back('"'); continue;
-      case '\\': out.push_back('\\'); continue;
-      case '/': out.push_back('/'); continue;
-      case 'b': out.push_back('\b'); continue;
-      case 'f': out.push_back('\f'); continue;
-      case 'n': out.push_back('\n'); continue;
-      case 'r': out.push_back('\r'); continue;
-      case 't': out.push_back('\t'); continue;
-      case 'u': break;
+      case '"':
+        out.push_back('"');
+        continue;
+      case '\\':
+        out.push_back('\\');
+        continue;
+      case '/':
+        out.push_back('/');
+        continue;
+      case 'b':
+        out.push_back('\b');
+        continue;
+      case 'f':
+        out.push_back('\f');
+        continue;
+      case 'n':
+        out.push_back('\n');
+        continue;
+      case 'r':
+        out.push_back('\r');
+        continue;
+      case 't':
+        out.push_back('\t');
+        continue;
+      case 'u':
+        break;
       default:
         --pos_;
         return fail(error::invalid_string,
@@ -341,9 +358,9 @@ bool json_reader::skip_value() {
         continue;
       }
       if (accept_comma) {
-        return fail(error::invalid_json,
-                    std::string("expected ',' or '") + (frame == '[' ? ']' : '}') + "', found " +
-                        describe_byte(c));
+        return fail(error::invalid_json, std::string("expected ',' or '") +
+                                             (frame == '[' ? ']' : '}') + "', found " +
+                                             describe_byte(c));
       }
       break;
     }
@@ -419,8 +436,8 @@ bool json_reader::validate_value(int depth) {
             return true;
           }
           if (n != ',') {
-            return fail(error::invalid_json, std::string("expected ',' or '") + close +
-                                                 "', found " + describe_byte(n));
+            return fail(error::invalid_json,
+                        std::string("expected ',' or '") + close + "', found " + describe_byte(n));
           }
           ++pos_;
           n = peek_token();

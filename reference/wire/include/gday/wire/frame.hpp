@@ -71,9 +71,9 @@ class frame_decoder {
   profile profile_;
   state state_ = state::need_more;
   std::uint8_t header_[header_size] = {};
-  std::size_t have_ = 0;       // bytes of the current frame consumed
-  std::size_t body_len_ = 0;   // valid once the header is complete
-  std::size_t consumed_ = 0;   // total stream offset, for error offsets
+  std::size_t have_ = 0;      // bytes of the current frame consumed
+  std::size_t body_len_ = 0;  // valid once the header is complete
+  std::size_t consumed_ = 0;  // total stream offset, for error offsets
   std::string body_;
   error_info error_;
 };

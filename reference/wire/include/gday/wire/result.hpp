@@ -14,7 +14,7 @@ namespace gday::wire {
 template <class T>
 class [[nodiscard]] result {
  public:
-  result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  result(T value) : state_(std::in_place_index<0>, std::move(value)) {}       // NOLINT
   result(error_info err) : state_(std::in_place_index<1>, std::move(err)) {}  // NOLINT
 
   bool has_value() const noexcept { return state_.index() == 0; }
