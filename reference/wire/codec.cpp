@@ -437,8 +437,8 @@ bool read_tagged(json_reader& in, tagged_body& out) {
     std::vector<std::size_t> elements;
     if (!in.collect_array(elements)) return false;
     if (elements.empty()) {
-      return in.fail_at(out.at, error::invalid_length,
-                        "array form needs the message type as its first element");
+      return in.fail_at(out.at, error::missing_field,
+                        "missing field `type` (the array form starts with the message type)");
     }
     out.is_array = true;
     out.tag_at = elements[0];
