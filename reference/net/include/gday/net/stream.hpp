@@ -1,0 +1,67 @@
+#pragma once
+/// Byte streams the sessions run over: TLS (OpenSSL driven directly on the
+/// socket, small per-connection memory), plain TCP, and an in-memory pair for
+/// tests. All operations are asynchronous and complete on the stream's
+/// executor; at most one read and one write may be outstanding at a time.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "gday/net/tls.hpp"
+
+namespace gday::net {
+
+using tcp = boost::asio::ip::tcp;
+
+/// An asynchronous, ordered byte stream.
+class byte_stream {
+ public:
+  using handler = std::function<void(std::error_code)>;
+  using read_handler = std::function<void(std::error_code, std::size_t)>;
+
+  virtual ~byte_stream() = default;
+
+  /// TLS handshake (server or client side, as constructed); plain streams
+  /// complete at once.
+  virtual void async_handshake(handler done) = 0;
+
+  /// Reads at least one byte into `buffer`. An orderly end of input completes
+  /// with boost::asio::error::eof (plain) or net::error::closed_with[out]_close_notify.
+  virtual void async_read_some(std::span<char> buffer, read_handler done) = 0;
+
+  /// Writes all of `bytes` (which must stay alive until `done`) in as few
+  /// writes as the transport allows: one TLS record, one send() when possible.
+  virtual void async_write(std::string_view bytes, handler done) = 0;
+
+  /// Ends the connection in order: TLS close_notify when `close_notify`, then
+  /// a TCP FIN. The stream is closed afterwards.
+  virtual void async_shutdown(bool close_notify, handler done) = 0;
+
+  /// Closes at once (pending operations complete with operation_aborted).
+  virtual void close() noexcept = 0;
+
+  /// Closes with a TCP reset (SO_LINGER 0), for robustness tests.
+  virtual void reset() noexcept = 0;
+
+  virtual boost::asio::any_io_executor get_executor() = 0;
+};
+
+/// Wraps a connected socket as a plain TCP stream.
+std::unique_ptr<byte_stream> make_tcp_stream(tcp::socket socket);
+
+/// Wraps a connected socket as a TLS stream. `server` picks the side;
+/// `host` (client side) is used for SNI (names only) and certificate checks.
+result<std::unique_ptr<byte_stream>> make_tls_stream(tcp::socket socket, const tls_context& ctx,
+                                                     bool server, const std::string& host = {});
+
+/// Two connected in-memory streams (writes to one are read from the other).
+std::pair<std::unique_ptr<byte_stream>, std::unique_ptr<byte_stream>> make_memory_pipe(
+    boost::asio::any_io_executor executor);
+
+}  // namespace gday::net
