@@ -75,8 +75,7 @@ class tcp_stream final : public byte_stream {
 
 class tls_stream final : public byte_stream {
  public:
-  tls_stream(tcp::socket socket, SSL* ssl, bool server)
-      : socket_(std::move(socket)), ssl_(ssl), server_(server) {}
+  tls_stream(tcp::socket socket, SSL* ssl) : socket_(std::move(socket)), ssl_(ssl) {}
   ~tls_stream() override { SSL_free(ssl_); }
 
   void async_handshake(handler done) override { handshake_step(std::move(done)); }
@@ -195,7 +194,6 @@ class tls_stream final : public byte_stream {
 
   tcp::socket socket_;
   SSL* ssl_;
-  bool server_;
 };
 
 // ---- in-memory pipe ---------------------------------------------------------
@@ -319,7 +317,7 @@ result<std::unique_ptr<byte_stream>> make_tls_stream(tcp::socket socket, const t
       }
     }
   }
-  return std::unique_ptr<byte_stream>(std::make_unique<tls_stream>(std::move(socket), ssl, server));
+  return std::unique_ptr<byte_stream>(std::make_unique<tls_stream>(std::move(socket), ssl));
 }
 
 std::pair<std::unique_ptr<byte_stream>, std::unique_ptr<byte_stream>> make_memory_pipe(
