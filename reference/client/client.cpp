@@ -116,9 +116,8 @@ net::result<connection> connection::open(const connect_options& options) {
   sigpipe_blocker no_sigpipe;
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   auto time_left = [&] {
-    return std::max(std::chrono::milliseconds(0),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now()));
+    return std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(
+                                                      deadline - std::chrono::steady_clock::now()));
   };
   auto s = std::make_unique<state>();
   s->profile = options.profile;
@@ -225,8 +224,8 @@ net::result<std::string> connection::receive_raw_frame(std::chrono::milliseconds
       return net::failure{net::error::tls_failed, "bad reply frame: " + s.decoder.error().what()};
     }
     if (!s.open) return not_open();
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       s.close_now();
       return timed_out("waiting for a reply");

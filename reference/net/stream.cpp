@@ -61,6 +61,16 @@ class tcp_stream final : public byte_stream {
 
   void reset() noexcept override { reset_socket(socket_); }
 
+  void cancel_read() noexcept override {
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  void shutdown_send() noexcept override {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
   asio::any_io_executor get_executor() override { return socket_.get_executor(); }
 
  private:
@@ -149,6 +159,21 @@ class tls_stream final : public byte_stream {
   }
 
   void reset() noexcept override { reset_socket(socket_); }
+
+  // OpenSSL only ever waits on socket readiness here, so cancelling the wait
+  // loses nothing: the next SSL_read resumes where it left off.
+  void cancel_read() noexcept override {
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  void shutdown_send() noexcept override {
+    ERR_clear_error();
+    SSL_shutdown(ssl_);  // queues and (non-blocking) sends close_notify
+    ERR_clear_error();
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  }
 
   asio::any_io_executor get_executor() override { return socket_.get_executor(); }
 
@@ -258,6 +283,21 @@ class memory_stream final : public byte_stream {
   }
 
   void reset() noexcept override { close(); }
+
+  void shutdown_send() noexcept override {
+    state_->to[1 - side_].closed = true;
+    deliver(1 - side_);
+  }
+
+  void cancel_read() noexcept override {
+    auto& in = state_->to[side_];
+    if (!in.reader) return;
+    auto reader = std::move(in.reader);
+    in.reader = nullptr;
+    asio::post(executor_, [reader = std::move(reader)] {
+      reader(std_code(asio::error::operation_aborted), 0);
+    });
+  }
 
   asio::any_io_executor get_executor() override { return executor_; }
 

@@ -126,7 +126,9 @@ result<tls_context> make_server_context(std::string_view cert_pem, std::string_v
   tls_context ctx = own(SSL_CTX_new(TLS_server_method()));
   if (!ctx) return cert_failure("cannot create a TLS context");
   configure_common(ctx.get());
-  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET);
+  // A client's TCP half-close without close_notify is an end of input that
+  // still gets its ErrorSyntax answer (spec F-5), not a fatal TLS error.
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_num_tickets(ctx.get(), 0);
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);

@@ -1,5 +1,9 @@
 #include "gday/server/server.hpp"
 
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
+
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -21,6 +25,20 @@ namespace {
 
 namespace asio = boost::asio;
 using net::tcp;
+
+// OpenSSL writes to sockets with write(), which raises SIGPIPE on a
+// connection the peer has reset; the default action would kill the process
+// (e.g. a v2/v3 server writing ErrorSyntax and then close_notify to a client
+// that sent a bad request and disconnected). Every thread that runs this
+// server's handlers blocks SIGPIPE, so such a write fails with EPIPE instead;
+// the signal stays pending on that thread and dies with it.
+void block_sigpipe_in_this_thread() {
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
+}
+
 using strand_type = asio::strand<asio::io_context::executor_type>;
 
 std::string ip_key(const core::endpoint& ep) {
@@ -106,7 +124,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   void on_bytes(core::connection_id id, std::string bytes);
   void on_end_of_input(core::connection_id id);
   void on_gone(core::connection_id id);
-  void after_core_event();
+  // `reader`: a connection whose read just completed; it reads on unless
+  // the core paused it, whether or not its bytes produced any output.
+  void after_core_event(std::optional<core::connection_id> reader = std::nullopt);
   void arm_timer();
 };
 
@@ -139,7 +159,8 @@ class session : public std::enable_shared_from_this<session> {
       self->handshake_done_ = true;
       self->handshake_timer_.cancel();
       if (ec || self->closed_) {
-        if (ec) self->owner_->handshake_failures++;
+        // A handshake that the deadline (or stop()) cut off was counted there.
+        if (ec && !self->closed_) self->owner_->handshake_failures++;
         self->abort();
         return;
       }
@@ -169,10 +190,12 @@ class session : public std::enable_shared_from_this<session> {
   // forgets it and frees its per-IP slot).
   void abort() {
     asio::dispatch(stream_->get_executor(), [self = shared_from_this()] {
-      if (self->closed_) return;
-      self->closed_ = true;
+      // Closing again is harmless, and ends an orderly shutdown whose
+      // close_notify waits on a peer that does not read.
       self->handshake_timer_.cancel();
       self->stream_->close();
+      if (self->closed_) return;
+      self->closed_ = true;
       auto& owner = *self->owner_;
       asio::post(owner.core_strand, [&owner, self] { owner.on_gone(self->id); });
     });
@@ -299,7 +322,7 @@ void server::impl::on_open(const std::shared_ptr<session>& s) {
 void server::impl::on_bytes(core::connection_id id, std::string bytes) {
   if (!sessions.count(id) || crashed) return;
   core->receive(id, bytes, now());
-  after_core_event();
+  after_core_event(id);
 }
 
 void server::impl::on_end_of_input(core::connection_id id) {
@@ -324,8 +347,11 @@ void server::impl::on_gone(core::connection_id id) {
 
 // Hands the core's outputs to the sessions, resumes reading where the core
 // allows it, reacts to a crash fault, and re-arms the timer.
-void server::impl::after_core_event() {
+void server::impl::after_core_event(std::optional<core::connection_id> reader) {
   std::set<core::connection_id> touched;
+  // A chunk that ends inside a frame produces no output, yet the rest of the
+  // frame must still be read.
+  if (reader) touched.insert(*reader);
   for (auto& out : core->take_outputs()) {
     auto it = sessions.find(out.conn);
     if (it == sessions.end()) continue;
@@ -349,7 +375,8 @@ void server::impl::after_core_event() {
     }
     return;
   }
-  // Every connection the core answered, or that was waiting, may read again.
+  // Every connection that just read, that the core answered, or that was
+  // waiting, may read again.
   for (auto id : touched) {
     if (sessions.count(id) && core->reading_paused(id)) paused.insert(id);
   }
@@ -375,6 +402,10 @@ void server::impl::after_core_event() {
 }
 
 void server::impl::arm_timer() {
+  if (stopping || crashed) {
+    timer.cancel();
+    return;
+  }
   const auto deadline = core->next_deadline();
   if (!deadline) {
     timer.cancel();
@@ -397,6 +428,12 @@ net::result<net::done> server::start() {
   auto& m = *impl_;
   if (m.started.exchange(true)) return net::failure{net::error::bad_address, "already started"};
   m.core = std::make_unique<core::server_core>(m.cfg.core, m.now());
+  // A client that half-closes TCP without a TLS close_notify has ended its
+  // input and still waits for the answer (spec F-5: upstream answers
+  // ErrorSyntax). OpenSSL 3 would instead fail the connection with a fatal
+  // decode_error alert and refuse to write; with this option the bare EOF
+  // reads as an end of input and replies can still be written.
+  if (m.cfg.tls) SSL_CTX_set_options(m.cfg.tls.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
   if (m.cfg.listen.empty()) {
     return net::failure{net::error::bad_address, "no listen address given"};
   }
@@ -452,6 +489,7 @@ net::result<net::done> server::start() {
   const unsigned n = std::max(1u, m.cfg.threads);
   for (unsigned i = 0; i < n; ++i) {
     m.threads.emplace_back([&m] {
+      block_sigpipe_in_this_thread();
       auto guard = asio::make_work_guard(m.io);
       m.io.run();
     });
@@ -488,6 +526,16 @@ void server::stop() {
   m.io.stop();
   for (auto& t : m.threads) t.join();
   m.threads.clear();
+  // Run what stopping made ready (the aborts, cancelled reads and waits,
+  // cancelled accepts). Each such handler holds a session or this impl, which
+  // owns the io_context: left queued they would keep everything alive (a
+  // reference cycle) and sockets open after stop(). A thread of its own, so
+  // that SIGPIPE is blocked there and the caller's signal mask is untouched.
+  std::thread([&m] {
+    block_sigpipe_in_this_thread();
+    m.io.restart();
+    m.io.poll();
+  }).join();
   m.sessions.clear();
 }
 

@@ -33,7 +33,10 @@ struct connect_options {
 /// process).
 class connection {
  public:
-  /// Connects (and handshakes) within options.timeout.
+  /// Connects (and handshakes) within options.timeout. Failures say where and
+  /// why: "cannot connect to 127.0.0.1 port 1: Connection refused", a TLS
+  /// handshake failure with OpenSSL's reason ("certificate verify failed"),
+  /// or timed_out.
   static net::result<connection> open(const connect_options& options);
 
   connection(connection&&) noexcept;
@@ -48,6 +51,8 @@ class connection {
 
   /// Waits up to `timeout` for one reply frame and decodes it. Fails with
   /// timed_out, an orderly-close code, or a decode failure naming the rule.
+  /// A wait that times out or ends the connection closes it: later calls
+  /// fail at once.
   net::result<wire::server_msg> receive(std::chrono::milliseconds timeout);
 
   /// Waits up to `timeout` for one whole frame's body, undecoded.

@@ -46,6 +46,15 @@ class byte_stream {
   /// Closes at once (pending operations complete with operation_aborted).
   virtual void close() noexcept = 0;
 
+  /// Half-closes: no more writes (TLS close_notify if TLS, then a TCP FIN);
+  /// reads go on until the peer ends too.
+  virtual void shutdown_send() noexcept = 0;
+
+  /// Cancels a pending read (it completes with operation_aborted) and keeps
+  /// the connection usable: no byte is lost, the next read resumes. (On
+  /// sockets a pending write is cancelled too; callers have none.)
+  virtual void cancel_read() noexcept = 0;
+
   /// Closes with a TCP reset (SO_LINGER 0), for robustness tests.
   virtual void reset() noexcept = 0;
 

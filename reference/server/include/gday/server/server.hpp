@@ -24,8 +24,11 @@ struct config {
   /// Listen addresses, Rust socket-address syntax: "127.0.0.1:0", "[::1]:2311".
   /// Port 0 picks a free port; every port-0 address gets the same port.
   std::vector<std::string> listen = {"127.0.0.1:0", "[::1]:0"};
-  net::tls_context tls;  ///< null: plain TCP (upstream's --unencrypted)
-  unsigned threads = 1;  ///< I/O threads
+  /// null: plain TCP (upstream's --unencrypted). start() sets
+  /// SSL_OP_IGNORE_UNEXPECTED_EOF on it, so that a client's TCP half-close
+  /// without close_notify is an end of input that still gets its answer.
+  net::tls_context tls;
+  unsigned threads = 1;                                 ///< I/O threads
   std::chrono::milliseconds handshake_deadline{10000};  ///< TLS handshake must finish by then
   std::size_t max_connections = 20000;                  ///< beyond this, new ones are closed
   std::size_t max_connections_per_ip = 1000;            ///< per source address
@@ -45,7 +48,9 @@ struct counters {
 };
 
 /// An in-process server. Thread-safe: start/stop/stats/endpoints may be called
-/// from any thread; stop() returns after every thread has joined.
+/// from any thread; stop() returns after every thread has joined and every
+/// connection is closed. Its threads block SIGPIPE (OpenSSL writes with
+/// write(), and a peer that vanished must not kill the process).
 class server {
  public:
   explicit server(config cfg);
