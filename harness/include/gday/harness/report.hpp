@@ -1,0 +1,124 @@
+#pragma once
+/// What a run produced, and the reporters that turn it into console lines,
+/// JUnit XML and JSON (schema: docs/report-schema.md).
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gday/harness/scenario.hpp"
+#include "gday/wire/result.hpp"
+
+namespace gday::harness {
+
+/// The outcome of one scenario on one profile.
+enum class verdict {
+  pass,        ///< every step matched (an alternative graded MUST, or no grade)
+  non_strict,  ///< a SHOULD/MAY scenario failed, or a lower-graded alternative matched
+  fail,        ///< a MUST scenario failed
+  skip,        ///< not applicable to this target (settings, profile); `reason` says why
+  error,       ///< the harness could not run it (target unreachable or crashed, bad input)
+};
+
+/// "PASS", "NON-STRICT", "FAIL", "SKIP", "ERROR".
+std::string_view to_string(verdict v) noexcept;
+
+/// One line of a transcript: a frame sent or received, or an event.
+struct transcript_entry {
+  double at_ms = 0;          ///< since the scenario started
+  std::string conn;          ///< connection name
+  enum class kind { sent, received, event } what = kind::event;
+  std::string bytes;         ///< sent/received: the raw bytes
+  std::string decoded;       ///< sent/received: the message as JSON text, or why it did not decode
+  std::string text;          ///< event: "connected from 127.0.0.3:41234", "closed by server (FIN, no close_notify)"
+};
+
+/// The result of one scenario on one profile.
+struct scenario_result {
+  std::string id;
+  std::string summary;
+  std::vector<std::string> requirements;
+  grade level = grade::must;
+  wire::profile profile = wire::profile::v1;
+  verdict outcome = verdict::pass;
+  std::string reason;        ///< why it is not PASS: the step (JSON pointer) and what differed
+  std::string failed_step;   ///< JSON pointer of the step that failed, if any
+  std::string matched_note;  ///< note of the alternative that matched (NON-STRICT)
+  std::chrono::milliseconds duration{0};
+  std::vector<transcript_entry> transcript;
+  std::vector<double> reply_latency_ms;  ///< per request/reply pair (spec T-6)
+  std::string server_log;    ///< the launched server's stderr around this scenario
+  std::string rerun;         ///< a command that re-runs just this scenario against the same target
+  bool expected_failure = false;  ///< listed in the baseline (with `baseline_reason`)
+  std::string baseline_reason;
+  bool unexpected_pass = false;   ///< in the baseline but passed (XPASS): fails the run
+};
+
+/// Totals of a run.
+struct run_totals {
+  std::size_t passed = 0, non_strict = 0, failed = 0, skipped = 0, errors = 0;
+  std::size_t expected_failures = 0, unexpected_passes = 0;
+  /// Per requirement ID: results by verdict.
+  std::map<std::string, std::map<verdict, std::size_t>> by_requirement;
+};
+
+/// Adds up results. A failure listed in the baseline counts as expected.
+run_totals tally(const std::vector<scenario_result>& results);
+
+/// The run's exit code: 0 all MUST passed (expected failures allowed),
+/// 1 a MUST failed or an expected failure passed (XPASS), 3 a target error.
+int exit_code(const run_totals& totals);
+
+/// Describes the target for reports ("embedded reference server (v1, TLS)").
+struct run_info {
+  std::string target;
+  std::string command_line;
+  std::string started_at;  ///< ISO 8601 UTC
+  double duration_s = 0;
+};
+
+/// Console output: one line per scenario as it finishes (with a progress
+/// count), transcripts of failures, then the summary and per-requirement
+/// totals. Colours only when `colour`.
+class console_reporter {
+ public:
+  console_reporter(std::FILE* out, bool colour, bool verbose, std::size_t total);
+  void on_result(const scenario_result& r);
+  void on_finish(const std::vector<scenario_result>& results, const run_info& info);
+
+ private:
+  std::FILE* out_;
+  bool colour_;
+  bool verbose_;
+  std::size_t total_;
+  std::size_t done_ = 0;
+};
+
+/// JUnit XML: one testsuite per area (the id's first path part), one
+/// testcase per scenario and profile (name = id [profile], classname =
+/// gday.<area>), failure/skipped/error elements with the transcript.
+std::string to_junit_xml(const std::vector<scenario_result>& results, const run_info& info);
+
+/// The JSON report (stable schema, docs/report-schema.md).
+nlohmann::json to_json_report(const std::vector<scenario_result>& results, const run_info& info);
+
+/// A transcript as text for humans (hex and decoded, with timestamps).
+std::string format_transcript(const std::vector<transcript_entry>& transcript);
+
+/// Expected failures for one implementation: id (optionally "id [v3]") to reason.
+struct baseline {
+  std::map<std::string, std::string> expected;  ///< key: id or "id [vN]"
+  const std::string* find(const std::string& id, wire::profile p) const;
+};
+
+/// Loads a baseline file: {"expected_failures": [{"id": "...", "profile": 1?, "reason": "..."}]}.
+/// Errors name the file and what is wrong.
+wire::basic_result<baseline, std::string> load_baseline(const std::string& path);
+
+/// Marks results listed in the baseline (expected_failure / unexpected_pass).
+void apply_baseline(std::vector<scenario_result>& results, const baseline& b);
+
+}  // namespace gday::harness

@@ -1,0 +1,33 @@
+#pragma once
+/// Runs scenarios against a target and produces results.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gday/harness/report.hpp"
+#include "gday/harness/scenario.hpp"
+#include "gday/harness/target.hpp"
+
+namespace gday::harness {
+
+/// How to run.
+struct run_options {
+  wire::profile profile = wire::profile::v1;
+  double timeout_scale = 1.0;  ///< multiplies every deadline and duration
+  unsigned jobs = 1;           ///< scenarios at once (when the target allows)
+  std::uint64_t seed = 0;      ///< room codes and source addresses; 0 = random
+  std::string rerun_prefix;    ///< "build/bin/run-scenarios --protocol 1 ..." for re-run lines
+};
+
+/// Runs one scenario (already known to apply to options.profile).
+scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
+                             unsigned slot);
+
+/// Runs many, `jobs` at a time; `on_result` is called (serialised) as each
+/// finishes. Results come back in the input order.
+std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenarios, target& t,
+                                     const run_options& options,
+                                     const std::function<void(const scenario_result&)>& on_result);
+
+}  // namespace gday::harness

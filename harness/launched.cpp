@@ -1,0 +1,256 @@
+// The launched target: the harness starts the server under test itself
+// (Boost.Process), with a throwaway certificate it trusts, and restarts it
+// when a scenario needs other settings or a fresh server.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/process.hpp>
+#include <cmath>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "gday/harness/target.hpp"
+
+namespace gday::harness {
+namespace {
+
+namespace bp = boost::process;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// A port free on both 127.0.0.1 and ::1 right now.
+std::uint16_t free_port_pair() {
+  asio::io_context io;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    boost::system::error_code ec;
+    tcp::acceptor a4(io);
+    a4.open(tcp::v4(), ec);
+    a4.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0), ec);
+    if (ec) continue;
+    const auto port = a4.local_endpoint(ec).port();
+    tcp::acceptor a6(io);
+    a6.open(tcp::v6(), ec);
+    if (ec) return port;  // no IPv6 here: the v4 port will do
+    a6.set_option(asio::ip::v6_only(true), ec);
+    a6.bind(tcp::endpoint(asio::ip::make_address("::1"), port), ec);
+    if (!ec) return port;
+  }
+  return 0;
+}
+
+bool port_accepts(std::uint16_t port) {
+  asio::io_context io;
+  tcp::socket s(io);
+  boost::system::error_code ec;
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  return !ec;
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+class launched_target;
+
+// The running server process and its captured stderr.
+struct process {
+  bp::child child;
+  bp::ipstream err;
+  std::thread reader;
+  std::mutex log_mutex;
+  std::string log;
+  std::uint16_t port = 0;
+  std::string key;  // settings it runs with
+
+  ~process() {
+    std::error_code ec;
+    if (child.valid() && child.running(ec)) {
+      ::kill(child.id(), SIGTERM);
+      if (!child.wait_for(std::chrono::seconds(2), ec)) child.terminate(ec);
+    }
+    if (child.valid()) child.wait(ec);
+    if (reader.joinable()) reader.join();
+  }
+
+  std::string log_since(std::size_t from) {
+    std::lock_guard lock(log_mutex);
+    return from < log.size() ? log.substr(from) : std::string();
+  }
+  std::size_t log_size() {
+    std::lock_guard lock(log_mutex);
+    return log.size();
+  }
+};
+
+class launched_lease final : public lease {
+ public:
+  launched_lease(launched_target& owner, std::shared_ptr<process> p, endpoint_info ep)
+      : owner_(owner),
+        process_(std::move(p)),
+        endpoints_(std::move(ep)),
+        log_from_(process_->log_size()) {}
+  ~launched_lease() override;
+  const endpoint_info& endpoints() const override { return endpoints_; }
+  bool alive() override {
+    std::error_code ec;
+    return process_->child.running(ec);
+  }
+  std::string log() override { return process_->log_since(log_from_); }
+
+ private:
+  launched_target& owner_;
+  std::shared_ptr<process> process_;
+  endpoint_info endpoints_;
+  std::size_t log_from_;
+};
+
+class launched_target final : public target {
+ public:
+  explicit launched_target(launch_options options) : options_(std::move(options)) {}
+
+  ~launched_target() override {
+    current_.reset();
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+  std::string describe() const override { return "server launched by: " + options_.command; }
+
+  std::string rerun_flags() const override {
+    return " --server-cmd '" + replace_all(options_.command, "'", "'\\''") + "'" +
+           (options_.plain ? " --plain" : "");
+  }
+
+  prepared prepare(const settings& needs, wire::profile) override {
+    // Launched servers take whole seconds (upstream's -t is an integer).
+    double timeout = chosen_room_timeout(needs);
+    if (needs.max_room_timeout_s) timeout = std::floor(*needs.max_room_timeout_s);
+    if (timeout < 1 || (needs.min_room_timeout_s && timeout < *needs.min_room_timeout_s)) {
+      return prepared{
+          nullptr, "needs a sub-second room timeout; a launched server takes whole seconds", {}};
+    }
+    const std::string key = std::to_string(static_cast<long long>(timeout)) + "/" +
+                            std::to_string(chosen_request_limit(needs));
+    std::unique_lock lock(mutex_);
+    // Wait until the running server has the settings we need, or nobody uses it.
+    cv_.wait(lock, [&] {
+      return users_ == 0 ||
+             (!exclusive_ && !needs.fresh_server && current_ && current_->key == key && !dirty_);
+    });
+    if (!current_ || current_->key != key || needs.fresh_server || dirty_ || !alive_locked()) {
+      current_.reset();
+      auto started = start(key, static_cast<long long>(timeout), chosen_request_limit(needs));
+      if (!started.empty()) return prepared{nullptr, {}, started};
+    }
+    ++users_;
+    exclusive_ = needs.fresh_server;
+    dirty_ = needs.fresh_server;  // a fresh server is used once
+    endpoint_info ep;
+    ep.tls = !options_.plain;
+    ep.port4 = current_->port;
+    ep.port6 = current_->port;
+    ep.tls_options.ca_pem = pki_.ca_cert_pem;
+    return prepared{std::make_unique<launched_lease>(*this, current_, std::move(ep)), {}, {}};
+  }
+
+  bool parallel() const override { return true; }
+
+  void release() {
+    std::lock_guard lock(mutex_);
+    --users_;
+    if (users_ == 0) exclusive_ = false;
+    cv_.notify_all();
+  }
+
+ private:
+  bool alive_locked() {
+    std::error_code ec;
+    return current_ && current_->child.running(ec);
+  }
+
+  // Starts the server; "" or why it failed.
+  std::string start(const std::string& key, long long timeout, std::uint32_t limit) {
+    if (dir_.empty()) {
+      char tmpl[] = "/tmp/gday-conformance-XXXXXX";
+      if (!::mkdtemp(tmpl)) return "cannot create a temporary folder for the certificate";
+      dir_ = tmpl;
+      auto pki = net::generate_test_pki();
+      if (!pki) return pki.error().what();
+      pki_ = *pki;
+      if (auto w = net::write_file(dir_ + "/cert.pem", pki_.server_cert_pem); !w) {
+        return w.error().what();
+      }
+      if (auto w = net::write_file(dir_ + "/key.pem", pki_.server_key_pem); !w) {
+        return w.error().what();
+      }
+    }
+    const std::uint16_t port = free_port_pair();
+    if (port == 0) return "cannot find a free port";
+    std::string cmd = options_.command;
+    cmd = replace_all(cmd, "{port}", std::to_string(port));
+    cmd = replace_all(cmd, "{cert}", dir_ + "/cert.pem");
+    cmd = replace_all(cmd, "{key}", dir_ + "/key.pem");
+    cmd = replace_all(cmd, "{timeout}", std::to_string(timeout));
+    cmd = replace_all(cmd, "{request_limit}", std::to_string(limit));
+    auto p = std::make_shared<process>();
+    p->port = port;
+    p->key = key;
+    std::error_code ec;
+    p->child = bp::child(bp::search_path("sh"), "-c", "exec " + cmd, bp::std_out > bp::null,
+                         bp::std_err > p->err, bp::std_in < bp::null, ec);
+    if (ec) return "cannot start '" + cmd + "': " + ec.message();
+    p->reader = std::thread([raw = p.get()] {
+      std::string line;
+      while (std::getline(raw->err, line)) {
+        std::lock_guard lock(raw->log_mutex);
+        if (raw->log.size() < (1u << 20)) raw->log += line + "\n";
+      }
+    });
+    // Wait until it accepts connections (or dies), with a deadline.
+    const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
+    while (!port_accepts(port)) {
+      if (!p->child.running(ec)) {
+        p->child.wait(ec);
+        return "the server exited (code " + std::to_string(p->child.exit_code()) +
+               ") before accepting connections: " + cmd + "\n" + p->log_since(0);
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        return "the server did not accept connections on port " + std::to_string(port) +
+               " within " + std::to_string(options_.ready_timeout.count()) + " ms: " + cmd + "\n" +
+               p->log_since(0);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    current_ = std::move(p);
+    return {};
+  }
+
+  launch_options options_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::shared_ptr<process> current_;
+  int users_ = 0;
+  bool exclusive_ = false;
+  bool dirty_ = false;
+  std::string dir_;
+  net::test_pki pki_;
+};
+
+launched_lease::~launched_lease() { owner_.release(); }
+
+}  // namespace
+
+std::unique_ptr<target> make_launched_target(const launch_options& options) {
+  return std::make_unique<launched_target>(options);
+}
+
+}  // namespace gday::harness

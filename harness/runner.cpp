@@ -1,0 +1,680 @@
+#include "gday/harness/runner.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "gday/server/server.hpp"
+#include "gday/wire/codec.hpp"
+#include "gday/wire/frame.hpp"
+#include "probe.hpp"
+
+namespace gday::harness {
+namespace {
+
+using detail::probe;
+using std::chrono::milliseconds;
+using clock_type = std::chrono::steady_clock;
+
+// Why a step did not go as the scenario says.
+struct step_failure {
+  std::string reason;
+  bool harness_error = false;  // the target failed, not the server's behaviour
+};
+
+class scenario_run {
+ public:
+  scenario_run(const scenario& s, lease& server, const run_options& options, unsigned slot,
+               std::uint64_t seed)
+      : s_(s), server_(server), options_(options), rng_(seed) {
+    // Each scenario's IPv4 connections come from their own loopback address,
+    // so per-IP rate limits do not bleed between scenarios.
+    bind_v4_ =
+        "127.0." + std::to_string(1 + (slot / 250) % 250) + "." + std::to_string(2 + slot % 250);
+    for (const auto& name : s.rooms) rooms_[name] = make_room_code();
+  }
+
+  scenario_result run() {
+    scenario_result r;
+    start_ = clock_type::now();
+    std::optional<step_failure> failure;
+    for (const auto& c : s_.connections) {
+      if (c.lazy) continue;
+      if (auto f = connect(c, /*initial=*/true)) {
+        failure = f;
+        break;
+      }
+    }
+    std::string failed_step;
+    if (!failure) {
+      for (const auto& st : s_.steps) {
+        if (auto f = execute(st)) {
+          failure = f;
+          failed_step = st.pointer;
+          break;
+        }
+      }
+    }
+    r.duration = std::chrono::duration_cast<milliseconds>(clock_type::now() - start_);
+    if (!failure) {
+      r.outcome = lowered_ ? verdict::non_strict : verdict::pass;
+      r.matched_note = lowered_note_;
+      if (lowered_) r.reason = "matched a lower-graded alternative: " + lowered_note_;
+    } else {
+      r.failed_step = failed_step;
+      r.reason = (failed_step.empty() ? "" : failed_step + ": ") + failure->reason;
+      if (failure->harness_error || !server_.alive()) {
+        r.outcome = verdict::error;
+        if (!server_.alive()) r.reason = "server crashed or exited, after " + r.reason;
+      } else {
+        r.outcome = s_.level == grade::must ? verdict::fail : verdict::non_strict;
+      }
+    }
+    for (auto& [name, p] : conns_) p.reset();
+    r.transcript = std::move(transcript_);
+    r.reply_latency_ms = std::move(latencies_);
+    return r;
+  }
+
+ private:
+  // ---- helpers --------------------------------------------------------------
+
+  double now_ms() const {
+    return std::chrono::duration<double, std::milli>(clock_type::now() - start_).count();
+  }
+
+  milliseconds scaled(milliseconds d) const {
+    return milliseconds(
+        static_cast<long long>(static_cast<double>(d.count()) * options_.timeout_scale));
+  }
+
+  void record(const std::string& conn, transcript_entry::kind what, std::string bytes,
+              std::string decoded, std::string text = {}) {
+    std::lock_guard lock(mutex_);
+    transcript_.push_back(transcript_entry{now_ms(), conn, what, std::move(bytes),
+                                           std::move(decoded), std::move(text)});
+  }
+
+  std::string make_room_code() {
+    if (options_.profile == wire::profile::v1) {
+      std::string code(32, '\0');
+      for (auto& c : code) c = static_cast<char>(rng_() & 0xff);
+      return code;
+    }
+    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::string code = "gdc-";
+    for (int i = 0; i < 20; ++i) code += alphabet[rng_() % 36];
+    return code;
+  }
+
+  // The room code's JSON form for the profile.
+  std::string room_json(const std::string& code) const {
+    if (options_.profile != wire::profile::v1) return wire::encode_json_string(code);
+    std::string out = "[";
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(static_cast<unsigned char>(code[i]));
+    }
+    return out + "]";
+  }
+
+  std::string expand(const std::string& text) const {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '$') {
+        out += text[i];
+        continue;
+      }
+      if (i + 1 < text.size() && text[i + 1] == '$') {
+        out += '$';
+        ++i;
+        continue;
+      }
+      const std::size_t close = text.find('}', i);
+      const std::string name = text.substr(i + 2, close - i - 2);
+      auto it = rooms_.find(name);
+      out += it == rooms_.end() ? std::string() : room_json(it->second);
+      i = close;
+    }
+    return out;
+  }
+
+  std::string variable(const nlohmann::json& value) const {
+    const std::string text = value.get<std::string>();
+    if (text.size() > 3 && text.rfind("${", 0) == 0 && text.back() == '}') {
+      auto it = rooms_.find(text.substr(2, text.size() - 3));
+      if (it != rooms_.end()) return it->second;
+    }
+    return text;
+  }
+
+  std::string decode_for_transcript(const std::string& body, bool from_server) const {
+    if (from_server) {
+      auto m = wire::decode_server_msg(body, options_.profile);
+      if (m) return *wire::encode_body(*m, options_.profile);
+      return "undecodable: " + m.error().what();
+    }
+    auto m = wire::decode_client_msg(body, options_.profile);
+    if (m) return std::string(wire::variant_name(*m));
+    return "(not a valid request: " + m.error().what() + ")";
+  }
+
+  probe* conn(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    auto it = conns_.find(name);
+    return it == conns_.end() ? nullptr : it->second.get();
+  }
+
+  const connection_spec* spec(const std::string& name) const {
+    for (const auto& c : s_.connections) {
+      if (c.name == name) return &c;
+    }
+    return nullptr;
+  }
+
+  std::optional<step_failure> connect(const connection_spec& c, bool initial) {
+    const auto& ep = server_.endpoints();
+    const bool tls = c.tls.value_or(ep.tls);
+    auto p = probe::open(ep, c.family, tls, bind_v4_, options_.profile, scaled(milliseconds(5000)));
+    if (!p) {
+      record(c.name, transcript_entry::kind::event, {}, {}, "connect failed: " + p.error());
+      return step_failure{"cannot open connection '" + c.name + "': " + p.error(), initial};
+    }
+    const auto local = (*p)->local();
+    std::string from = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                               : local.address().to_string();
+    record(c.name, transcript_entry::kind::event, {}, {},
+           "connected from " + from + ":" + std::to_string(local.port()) +
+               (tls ? " (TLS)" : " (plain TCP)"));
+    std::lock_guard lock(mutex_);
+    conns_[c.name] = std::move(*p);
+    return std::nullopt;
+  }
+
+  // The address connection `name` has as the server sees it, in Rust's form.
+  std::string address_of(const std::string& name) {
+    probe* p = conn(name);
+    if (!p) return "<no connection " + name + ">";
+    const auto ep = server::to_core_endpoint(p->local());
+    if (const auto* v4 = std::get_if<wire::socket_addr_v4>(&ep)) return wire::to_string(*v4);
+    return wire::to_string(std::get<wire::socket_addr_v6>(ep));
+  }
+
+  // ---- steps ----------------------------------------------------------------
+
+  std::optional<step_failure> execute(const step& st) {
+    switch (st.what) {
+      case step::kind::connect: {
+        const auto* c = spec(st.conn);
+        if (!c) return step_failure{"connection '" + st.conn + "' is not declared", true};
+        return connect(*c, false);
+      }
+      case step::kind::send:
+        return send(st, encode_message(st));
+      case step::kind::send_body:
+        return send(st, frame_body(st));
+      case step::kind::send_raw:
+        return send(st, st.raw);
+      case step::kind::expect:
+        return expect(st);
+      case step::kind::expect_closed:
+        return expect_closed(st);
+      case step::kind::expect_silence:
+        return expect_silence(st);
+      case step::kind::wait:
+        std::this_thread::sleep_for(scaled(st.duration));
+        return std::nullopt;
+      case step::kind::close: {
+        probe* p = conn(st.conn);
+        if (!p) return step_failure{"connection '" + st.conn + "' is not open", true};
+        static const char* names[] = {"FIN", "RST", "half-close"};
+        record(st.conn, transcript_entry::kind::event, {}, {},
+               std::string("client closes (") + names[static_cast<int>(st.how)] + ")");
+        p->close(st.how);
+        return std::nullopt;
+      }
+      case step::kind::concurrent:
+        return concurrent(st);
+    }
+    return std::nullopt;
+  }
+
+  std::string encode_message(const step& st) {
+    const auto& m = st.message;
+    const std::string type = m.value("type", "");
+    const std::string code = m.contains("room_code") ? variable(m["room_code"]) : std::string();
+    const bool is_creator = m.value("is_creator", false);
+    wire::client_msg msg;
+    if (type == "CreateRoom") {
+      msg = wire::create_room{code};
+    } else if (type == "RecordPublicAddr") {
+      msg = wire::record_public_addr{code, is_creator};
+    } else {
+      wire::contact local;
+      if (m.contains("local_contact")) {
+        const auto& lc = m["local_contact"];
+        if (lc.contains("v4") && lc["v4"].is_string()) {
+          local.v4 = wire::parse_socket_addr_v4(lc["v4"].get<std::string>());
+        }
+        if (lc.contains("v6") && lc["v6"].is_string()) {
+          local.v6 = wire::parse_socket_addr_v6(lc["v6"].get<std::string>());
+        }
+      }
+      msg = wire::ready_to_share{local, code, is_creator};
+    }
+    auto frame = wire::encode_frame(msg, options_.profile);
+    return frame ? *frame : std::string();
+  }
+
+  std::string frame_body(const step& st) {
+    const std::string key(wire::to_string(options_.profile));
+    auto it = st.bodies.find(key);
+    if (it == st.bodies.end()) it = st.bodies.find("*");
+    const std::string body = it == st.bodies.end() ? std::string() : expand(it->second);
+    std::size_t length = body.size();
+    if (st.length) {
+      length = *st.length;
+    } else {
+      const long long adjusted = static_cast<long long>(body.size()) + st.length_delta;
+      length = static_cast<std::size_t>(std::clamp(adjusted, 0LL, 65535LL));
+    }
+    std::string out;
+    out += static_cast<char>(st.version_byte.value_or(wire::version_byte(options_.profile)));
+    out += static_cast<char>((length >> 8) & 0xff);
+    out += static_cast<char>(length & 0xff);
+    out += body;
+    return out;
+  }
+
+  std::optional<step_failure> send(const step& st, const std::string& bytes) {
+    probe* p = conn(st.conn);
+    if (!p) return step_failure{"connection '" + st.conn + "' is not open", true};
+    const std::string body = bytes.size() >= 3 ? bytes.substr(3) : std::string();
+    record(st.conn, transcript_entry::kind::sent, bytes, decode_for_transcript(body, false));
+    {
+      std::lock_guard lock(mutex_);
+      sent_at_[st.conn] = clock_type::now();
+    }
+    chunking chunks = st.chunks;
+    chunks.pause = scaled(chunks.pause);
+    const std::string error = p->write(bytes, chunks, scaled(milliseconds(5000)));
+    if (!error.empty()) {
+      record(st.conn, transcript_entry::kind::event, {}, {}, error);
+      return step_failure{"could not send on '" + st.conn + "': " + error};
+    }
+    return std::nullopt;
+  }
+
+  // One event from the server on `name`, recorded.
+  probe::event receive(const std::string& name, milliseconds timeout) {
+    probe* p = conn(name);
+    auto e = p->next(timeout);
+    switch (e.what) {
+      case probe::event::kind::frame: {
+        {
+          std::lock_guard lock(mutex_);
+          auto sent = sent_at_.find(name);
+          if (sent != sent_at_.end()) {
+            latencies_.push_back(
+                std::chrono::duration<double, std::milli>(clock_type::now() - sent->second)
+                    .count());
+            sent_at_.erase(sent);
+          }
+        }
+        record(name, transcript_entry::kind::received, e.raw, decode_for_transcript(e.body, true));
+        break;
+      }
+      case probe::event::kind::closed:
+        record(name, transcript_entry::kind::event, e.raw, {}, e.detail);
+        break;
+      case probe::event::kind::bad_frame:
+        record(name, transcript_entry::kind::received, e.raw, e.detail);
+        break;
+      case probe::event::kind::timeout:
+        break;
+    }
+    return e;
+  }
+
+  // Does `msg` match `pattern`? If not, `why` says how it differs.
+  bool matches(const reply_pattern& pattern, const wire::server_msg& msg, std::string& why) {
+    const std::string name(wire::variant_name(msg.type));
+    if (!pattern.type.empty() && pattern.type != name) {
+      why = "got " + name + ", expected " + pattern.type;
+      return false;
+    }
+    if (pattern.contact && wire::carries_contact(msg.type)) {
+      const auto& c = *pattern.contact;
+      if (c.contains("contact")) {
+        const std::string ref = c["contact"].get<std::string>();
+        std::optional<wire::full_contact> captured;
+        {
+          std::lock_guard lock(mutex_);
+          auto it = captures_.find(ref.size() > 3 ? ref.substr(2, ref.size() - 3) : ref);
+          if (it != captures_.end()) captured = it->second;
+        }
+        if (!captured || !(*captured == msg.contact)) {
+          why = name + " is " + wire::describe(msg.contact) +
+                ", expected the contact captured as " + ref +
+                (captured ? ": " + wire::describe(*captured) : std::string(" (not captured)"));
+          return false;
+        }
+      }
+      for (const char* part : {"local", "public"}) {
+        if (!c.contains(part)) continue;
+        const wire::contact& have =
+            std::string(part) == "local" ? msg.contact.local : msg.contact.public_;
+        for (const char* family : {"v4", "v6"}) {
+          if (!c[part].contains(family)) continue;
+          const auto& want = c[part][family];
+          std::optional<std::string> got;
+          if (std::string(family) == "v4" && have.v4) got = wire::to_string(*have.v4);
+          if (std::string(family) == "v6" && have.v6) got = wire::to_string(*have.v6);
+          std::string expected;
+          bool ok = false;
+          if (want.is_null()) {
+            ok = !got;
+            expected = "null";
+          } else {
+            std::string w = want.get<std::string>();
+            if (w == "*") {
+              ok = got.has_value();
+              expected = "an address";
+            } else {
+              if (!w.empty() && w[0] == '@') w = address_of(w.substr(1));
+              // Normalise literals through the Rust display form.
+              if (auto a4 = wire::parse_socket_addr_v4(w)) w = wire::to_string(*a4);
+              if (auto a6 = wire::parse_socket_addr_v6(w)) w = wire::to_string(*a6);
+              ok = got && *got == w;
+              expected = w;
+            }
+          }
+          if (!ok) {
+            why = name + "." + part + "." + family + " is " + got.value_or("null") + ", expected " +
+                  expected;
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  std::optional<step_failure> expect(const step& st) {
+    if (!conn(st.conn)) return step_failure{"connection '" + st.conn + "' is not open", true};
+    std::vector<wire::server_msg> got;
+    bool closed = false;
+    std::string close_detail;
+    std::string last_mismatch;
+    const auto deadline = clock_type::now() + scaled(st.timeout);
+    const auto silence = scaled(milliseconds(300));
+    while (true) {
+      // Which alternatives are still possible, and is one complete?
+      const alternative* complete = nullptr;
+      bool viable_any = false;
+      bool wants_open = false;
+      for (const auto& alt : st.alternatives) {
+        if (got.size() > alt.replies.size()) continue;
+        bool prefix = true;
+        for (std::size_t i = 0; i < got.size() && prefix; ++i) {
+          std::string why;
+          prefix = matches(alt.replies[i], got[i], why);
+          if (!prefix) last_mismatch = why;
+        }
+        if (!prefix) continue;
+        if (closed && got.size() < alt.replies.size()) continue;
+        if (closed && alt.then_open) continue;
+        viable_any = true;
+        if (got.size() == alt.replies.size()) {
+          if (alt.then_closed && !closed) continue;
+          if (alt.then_open && !closed) {
+            wants_open = true;
+            continue;
+          }
+          if (!complete) complete = &alt;
+        }
+      }
+      if (complete && !wants_open) return accept(*complete, got);
+      if (!viable_any) {
+        std::string what = describe_received(got, closed, close_detail);
+        return step_failure{"unexpected " + what +
+                            (last_mismatch.empty() ? "" : " (" + last_mismatch + ")") +
+                            "; expected " + describe_alternatives(st)};
+      }
+      // Need more: the next event, or (for "then open") silence.
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - clock_type::now());
+      if (wants_open) left = silence;
+      if (closed) {
+        return step_failure{"the connection was closed (" + close_detail + ") after " +
+                            describe_received(got, false, {}) + "; expected " +
+                            describe_alternatives(st)};
+      }
+      if (left.count() <= 0) {
+        if (complete) return accept(*complete, got);
+        return step_failure{"timed out after " + describe_received(got, false, {}) + "; expected " +
+                            describe_alternatives(st)};
+      }
+      auto e = receive(st.conn, left);
+      if (e.what == probe::event::kind::timeout) {
+        if (wants_open) {
+          for (const auto& alt : st.alternatives) {
+            if (alt.then_open && alt.replies.size() == got.size()) {
+              bool prefix = true;
+              for (std::size_t i = 0; i < got.size() && prefix; ++i) {
+                std::string why;
+                prefix = matches(alt.replies[i], got[i], why);
+              }
+              if (prefix) return accept(alt, got);
+            }
+          }
+        }
+        if (complete) return accept(*complete, got);
+        const std::string partial =
+            e.raw.empty() ? ""
+                          : " (" + std::to_string(e.raw.size()) + " bytes of an unfinished frame)";
+        return step_failure{"timed out after " + describe_received(got, false, {}) + partial +
+                            "; expected " + describe_alternatives(st)};
+      }
+      if (e.what == probe::event::kind::bad_frame) return step_failure{e.detail};
+      if (e.what == probe::event::kind::closed) {
+        closed = true;
+        close_detail = e.detail;
+        continue;
+      }
+      auto msg = wire::decode_server_msg(e.body, options_.profile);
+      if (!msg) return step_failure{"undecodable reply: " + msg.error().what()};
+      got.push_back(*msg);
+    }
+  }
+
+  std::optional<step_failure> accept(const alternative& alt,
+                                     const std::vector<wire::server_msg>& got) {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < alt.replies.size() && i < got.size(); ++i) {
+      if (!alt.replies[i].capture.empty()) captures_[alt.replies[i].capture] = got[i].contact;
+    }
+    if (alt.grade && *alt.grade != grade::must) {
+      lowered_ = true;
+      lowered_note_ = alt.note.empty()
+                          ? "an alternative graded " + std::string(to_string(*alt.grade))
+                          : alt.note;
+    }
+    return std::nullopt;
+  }
+
+  static std::string describe_received(const std::vector<wire::server_msg>& got, bool closed,
+                                       const std::string& detail) {
+    std::string out;
+    for (const auto& m : got)
+      out += (out.empty() ? "" : ", ") + std::string(wire::variant_name(m.type));
+    if (out.empty()) out = "no reply";
+    if (closed) out += ", then " + (detail.empty() ? std::string("closed") : detail);
+    return out;
+  }
+
+  static std::string describe_alternatives(const step& st) {
+    std::string out;
+    for (const auto& alt : st.alternatives) {
+      std::string one;
+      for (const auto& p : alt.replies)
+        one += (one.empty() ? "" : ", ") + (p.type.empty() ? "*" : p.type);
+      if (one.empty()) one = "no reply";
+      if (alt.then_closed) one += " then closed";
+      if (alt.then_open) one += " then open";
+      out += (out.empty() ? "" : " | ") + one;
+    }
+    return out;
+  }
+
+  std::optional<step_failure> expect_closed(const step& st) {
+    if (!conn(st.conn)) return step_failure{"connection '" + st.conn + "' is not open", true};
+    const auto deadline = clock_type::now() + scaled(st.timeout);
+    while (true) {
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock_type::now());
+      auto e = receive(st.conn, std::max(left, milliseconds(0)));
+      if (e.what == probe::event::kind::closed) return std::nullopt;
+      if (e.what == probe::event::kind::timeout) {
+        return step_failure{"the server did not close the connection within " +
+                            std::to_string(scaled(st.timeout).count()) + " ms"};
+      }
+      if (e.what == probe::event::kind::bad_frame) return step_failure{e.detail};
+      return step_failure{"expected the connection to close, got a reply: " +
+                          decode_for_transcript(e.body, true)};
+    }
+  }
+
+  std::optional<step_failure> expect_silence(const step& st) {
+    if (!conn(st.conn)) return step_failure{"connection '" + st.conn + "' is not open", true};
+    auto e = receive(st.conn, scaled(st.duration));
+    switch (e.what) {
+      case probe::event::kind::timeout:
+        if (!e.raw.empty()) {
+          return step_failure{"expected silence, got " + std::to_string(e.raw.size()) +
+                              " bytes of an unfinished frame"};
+        }
+        return std::nullopt;
+      case probe::event::kind::closed:
+        return step_failure{"expected the connection to stay open and silent, but it was " +
+                            e.detail};
+      default:
+        return step_failure{"expected silence, got a reply: " +
+                            decode_for_transcript(e.body, true)};
+    }
+  }
+
+  std::optional<step_failure> concurrent(const step& st) {
+    std::vector<std::optional<step_failure>> failures(st.branches.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < st.branches.size(); ++i) {
+      threads.emplace_back([&, i] {
+        for (const auto& inner : st.branches[i]) {
+          if (auto f = execute_branch_step(inner)) {
+            f->reason = inner.pointer + ": " + f->reason;
+            failures[i] = f;
+            return;
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (auto& f : failures) {
+      if (f) return f;
+    }
+    return std::nullopt;
+  }
+
+  // Branches touch shared maps only under mutex_ (record, connect) or for
+  // reading connections that no other branch uses.
+  std::optional<step_failure> execute_branch_step(const step& st) { return execute(st); }
+
+  const scenario& s_;
+  lease& server_;
+  const run_options& options_;
+  std::mt19937_64 rng_;
+  std::string bind_v4_;
+  std::map<std::string, std::string> rooms_;
+  std::map<std::string, std::unique_ptr<probe>> conns_;
+  std::map<std::string, wire::full_contact> captures_;
+  std::map<std::string, clock_type::time_point> sent_at_;
+  std::vector<transcript_entry> transcript_;
+  std::vector<double> latencies_;
+  std::mutex mutex_;
+  clock_type::time_point start_;
+  bool lowered_ = false;
+  std::string lowered_note_;
+};
+
+}  // namespace
+
+scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
+                             unsigned slot) {
+  scenario_result r;
+  r.id = s.id;
+  r.summary = s.summary;
+  r.requirements = s.requirements;
+  r.level = s.level;
+  r.profile = options.profile;
+  r.rerun = options.rerun_prefix + t.rerun_flags() + " " + s.id;
+  // A body template for another profile only: not applicable here.
+  std::function<bool(const std::vector<step>&)> has_body = [&](const std::vector<step>& steps) {
+    for (const auto& st : steps) {
+      if (st.what == step::kind::send_body && !st.bodies.count("*") &&
+          !st.bodies.count(std::string(wire::to_string(options.profile)))) {
+        return false;
+      }
+      for (const auto& b : st.branches) {
+        if (!has_body(b)) return false;
+      }
+    }
+    return true;
+  };
+  if (!has_body(s.steps)) {
+    r.outcome = verdict::skip;
+    r.reason = "no request body for " + std::string(wire::to_string(options.profile));
+    return r;
+  }
+  auto prepared = t.prepare(s.needs, options.profile);
+  if (!prepared.server) {
+    r.outcome = prepared.error.empty() ? verdict::skip : verdict::error;
+    r.reason = prepared.error.empty() ? prepared.skip_reason : prepared.error;
+    return r;
+  }
+  std::uint64_t seed = options.seed;
+  if (seed == 0) seed = std::random_device{}();
+  seed ^= std::hash<std::string>{}(s.id) + slot;
+  scenario_run run(s, *prepared.server, options, slot, seed);
+  scenario_result out = run.run();
+  out.id = r.id;
+  out.summary = r.summary;
+  out.requirements = r.requirements;
+  out.level = r.level;
+  out.profile = r.profile;
+  out.rerun = r.rerun;
+  out.server_log = prepared.server->log();
+  return out;
+}
+
+std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenarios, target& t,
+                                     const run_options& options,
+                                     const std::function<void(const scenario_result&)>& on_result) {
+  std::vector<scenario_result> results(scenarios.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex report_mutex;
+  const unsigned jobs = t.parallel() ? std::max(1u, options.jobs) : 1u;
+  auto worker = [&] {
+    while (true) {
+      const std::size_t i = next++;
+      if (i >= scenarios.size()) return;
+      results[i] = run_scenario(*scenarios[i], t, options, static_cast<unsigned>(i));
+      std::lock_guard lock(report_mutex);
+      if (on_result) on_result(results[i]);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
+  for (auto& th : threads) th.join();
+  return results;
+}
+
+}  // namespace gday::harness
