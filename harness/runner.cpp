@@ -332,6 +332,10 @@ class scenario_run {
         record(name, transcript_entry::kind::received, e.raw, e.detail);
         break;
       case probe::event::kind::timeout:
+        if (!e.raw.empty()) {
+          record(name, transcript_entry::kind::received, e.raw,
+                 "(an unfinished frame: " + std::to_string(e.raw.size()) + " bytes so far)");
+        }
         break;
     }
     return e;
@@ -660,13 +664,29 @@ std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenari
                                      const std::function<void(const scenario_result&)>& on_result) {
   std::vector<scenario_result> results(scenarios.size());
   std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
   std::mutex report_mutex;
   const unsigned jobs = t.parallel() ? std::max(1u, options.jobs) : 1u;
   auto worker = [&] {
     while (true) {
       const std::size_t i = next++;
       if (i >= scenarios.size()) return;
+      if (stop) {
+        auto& r = results[i];
+        r.id = scenarios[i]->id;
+        r.summary = scenarios[i]->summary;
+        r.requirements = scenarios[i]->requirements;
+        r.level = scenarios[i]->level;
+        r.profile = options.profile;
+        r.outcome = verdict::skip;
+        r.reason = "not run (--fail-fast after an earlier failure)";
+        continue;
+      }
       results[i] = run_scenario(*scenarios[i], t, options, static_cast<unsigned>(i));
+      if (options.fail_fast &&
+          (results[i].outcome == verdict::fail || results[i].outcome == verdict::error)) {
+        stop = true;
+      }
       std::lock_guard lock(report_mutex);
       if (on_result) on_result(results[i]);
     }

@@ -116,7 +116,9 @@ int main(int argc, char** argv) try {
                                                                         "write a JUnit XML report")(
       "json", po::value(&json_out), "write the JSON report (docs/report-schema.md)")(
       "baseline", po::value(&baseline_file), "expected failures of this implementation")(
-      "verbose,v", "print every transcript")("color", po::value(&colour), "auto, always or never")(
+      "verbose,v", "print every transcript")(
+      "fail-fast,x", "start no more scenarios after the first FAIL or ERROR")(
+      "color", po::value(&colour), "auto, always or never")(
       "ids", po::value(&selection)->composing(), "scenario ids or globs");
   po::positional_options_description positional;
   positional.add("ids", -1);
@@ -251,6 +253,7 @@ int main(int argc, char** argv) try {
     options.timeout_scale = timeout_scale;
     options.jobs = jobs;
     options.seed = seed;
+    options.fail_fast = vm.count("fail-fast") > 0;
     options.rerun_prefix =
         std::string(argv[0]) + " --protocol " + std::to_string(wire::version_byte(p));
     auto batch = h::run_all(applicable, *target, options, [&](const h::scenario_result& r) {
@@ -263,6 +266,10 @@ int main(int argc, char** argv) try {
       console.on_result(one.front());
     });
     results.insert(results.end(), batch.begin(), batch.end());
+    const bool failed = std::any_of(batch.begin(), batch.end(), [](const h::scenario_result& r) {
+      return r.outcome == h::verdict::fail || r.outcome == h::verdict::error;
+    });
+    if (options.fail_fast && failed) break;
   }
   if (base) h::apply_baseline(results, *base);
   info.duration_s =

@@ -18,6 +18,7 @@ struct run_options {
   unsigned jobs = 1;           ///< scenarios at once (when the target allows)
   std::uint64_t seed = 0;      ///< room codes and source addresses; 0 = random
   std::string rerun_prefix;    ///< "build/bin/run-scenarios --protocol 1 ..." for re-run lines
+  bool fail_fast = false;      ///< after the first FAIL or ERROR, start no more scenarios
 };
 
 /// Runs one scenario (already known to apply to options.profile).
