@@ -124,7 +124,13 @@ std::int64_t as_integer(const json& value, const std::string& pointer, std::stri
     return v;
   }
   if (value.is_number_float()) {
-    fail(pointer, "'" + std::string(what) + "' must be a whole number, got " + value.dump());
+    // 2000.0 is an integer to JSON Schema too; 2.5 is not.
+    const double v = value.get<double>();
+    if (!std::isfinite(v) || v != std::floor(v)) {
+      fail(pointer, "'" + std::string(what) + "' must be a whole number, got " + value.dump());
+    }
+    if (v < static_cast<double>(low) || v > static_cast<double>(high)) out_of_range(value.dump());
+    return static_cast<std::int64_t>(v);
   }
   fail(pointer, "expected an integer, got " + kind_of(value));
 }
@@ -502,12 +508,12 @@ class scenario_reader {
       conn.pointer = here;
       if (const json* family = find(spec, "family")) {
         const std::string at = child(here, "family");
-        if (!family->is_number_integer() ||
-            (family->get<std::int64_t>() != 4 && family->get<std::int64_t>() != 6)) {
+        const double number = family->is_number() ? family->get<double>() : 0;
+        if (number != 4 && number != 6) {
           fail(at, "family must be 4 or 6, got " +
                        (family->is_number() ? family->dump() : kind_of(*family)));
         }
-        conn.family = static_cast<int>(family->get<std::int64_t>());
+        conn.family = number == 4 ? 4 : 6;
       }
       if (const json* tls = find(spec, "tls")) conn.tls = as_bool(*tls, child(here, "tls"));
       if (const json* lazy = find(spec, "lazy")) conn.lazy = as_bool(*lazy, child(here, "lazy"));

@@ -96,8 +96,8 @@ std::string did_you_mean(std::string_view got, std::span<const std::string_view>
   std::size_t best_distance = limit + 1;
   for (std::string_view candidate : candidates) {
     const std::size_t d = edit_distance(got, candidate, limit);
-    // An edit for every character is no suggestion ("x" is not "v4").
-    if (d < best_distance && d < std::max(got.size(), candidate.size())) {
+    // At most one edit per two characters typed: "@a" is not "MAY".
+    if (d < best_distance && 2 * d <= got.size()) {
       best = candidate;
       best_distance = d;
     }

@@ -23,7 +23,7 @@ std::string line_column(std::string_view text, std::size_t offset);
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit);
 
 /// " (did you mean 'x'?)" for the closest candidate at most two edits away
-/// (and closer than the length of the words), "" when none is.
+/// (and at most one edit per two characters of `got`), "" when none is.
 std::string did_you_mean(std::string_view got, std::span<const std::string_view> candidates);
 
 /// `text` in single quotes for a message: control bytes escaped, long text

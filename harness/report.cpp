@@ -243,7 +243,8 @@ std::string log_excerpt(std::string_view log) {
   constexpr std::size_t max_lines = 40;
   std::string text = block_text(log);
   while (!text.empty() && text.back() == '\n') text.pop_back();
-  const std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  const std::size_t lines =
+      static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
   if (lines <= max_lines) return text;
   std::size_t pos = text.size();
   for (std::size_t kept = 0; kept < max_lines; ++kept) pos = text.rfind('\n', pos - 1);
@@ -265,8 +266,8 @@ std::string details(const scenario_result& r, shown s, bool with_transcript) {
   if (with_transcript && !r.transcript.empty()) {
     out += "transcript:\n" + format_transcript(r.transcript);
   }
-  const bool failing = s == shown::fail || s == shown::error || s == shown::non_strict ||
-                       s == shown::xpass;
+  const bool failing =
+      s == shown::fail || s == shown::error || s == shown::non_strict || s == shown::xpass;
   if (failing && !r.rerun.empty()) out += "rerun: " + line_text(r.rerun) + "\n";
   if (failing && !r.server_log.empty()) {
     out += "server log:\n" + indent_lines(log_excerpt(r.server_log), "  ");
@@ -394,7 +395,8 @@ struct junit_counts {
 std::string junit_testcase(const scenario_result& r) {
   const shown s = classify(r);
   const std::string area = area_of(r.id);
-  std::string out = "    <testcase name=\"" + xml(r.id + " [" + std::string(wire::to_string(r.profile)) + "]", true) +
+  std::string out = "    <testcase name=\"" +
+                    xml(r.id + " [" + std::string(wire::to_string(r.profile)) + "]", true) +
                     "\" classname=\"" + xml("gday." + area, true) + "\" time=\"" +
                     seconds(r.duration) + "\"";
   const std::string text = details(r, s, true);
@@ -404,8 +406,9 @@ std::string junit_testcase(const scenario_result& r) {
       if (!text.empty()) body = "      <system-out>" + xml(text) + "</system-out>\n";
       break;
     case shown::non_strict:
-      body = "      <system-out>" + xml("NON-STRICT (" + std::string(to_string(r.level)) +
-                                      " requirement not met; does not fail the run)\n" + text) +
+      body = "      <system-out>" +
+             xml("NON-STRICT (" + std::string(to_string(r.level)) +
+                 " requirement not met; does not fail the run)\n" + text) +
              "</system-out>\n";
       break;
     case shown::fail:
@@ -427,7 +430,8 @@ std::string junit_testcase(const scenario_result& r) {
       body = "      <skipped message=\"" +
              xml("expected failure (" + r.baseline_reason + "): " + why_line(r, s), true) +
              "\"/>\n      <system-out>" +
-             xml("XFAIL (" + std::string(to_string(r.outcome)) + ", listed in the baseline)\n" + text) +
+             xml("XFAIL (" + std::string(to_string(r.outcome)) + ", listed in the baseline)\n" +
+                 text) +
              "</system-out>\n";
       break;
   }
@@ -516,7 +520,8 @@ void console_reporter::on_result(const scenario_result& r) {
   ++done_;
   const shown s = classify(r);
   const std::size_t width = std::to_string(std::max(total_, done_)).size();
-  std::string out = "[" + pad_left(std::to_string(done_), width) + "/" + std::to_string(total_) + "] ";
+  std::string out =
+      "[" + pad_left(std::to_string(done_), width) + "/" + std::to_string(total_) + "] ";
   const std::string_view name = label(s);
   if (colour_) out += ansi_colour(s);
   out += name;
@@ -549,8 +554,9 @@ void console_reporter::on_finish(const std::vector<scenario_result>& results,
       rows.emplace_back(line_text(id), &counts);
       id_width = std::max(id_width, rows.back().first.size());
     }
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const auto& a, const auto& b) { return requirement_less(a.first, b.first); });
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+      return requirement_less(a.first, b.first);
+    });
     out += "\n" + pad_right("requirement", id_width);
     for (const verdict v : all_verdicts) out += "  " + std::string(to_string(v));
     out += "\n";
@@ -753,8 +759,8 @@ wire::basic_result<baseline, std::string> load_baseline(const std::string& path)
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     std::string message = e.what();
-    if (const auto end = message.find("] "); message.rfind("[json.exception", 0) == 0 &&
-                                             end != std::string::npos) {
+    if (const auto end = message.find("] ");
+        message.rfind("[json.exception", 0) == 0 && end != std::string::npos) {
       message.erase(0, end + 2);
     }
     return where + "not JSON: " + message;

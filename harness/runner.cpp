@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "gday/server/server.hpp"
@@ -292,13 +293,15 @@ class scenario_run {
     if (!p) return step_failure{"connection '" + st.conn + "' is not open", true};
     const std::string body = bytes.size() >= 3 ? bytes.substr(3) : std::string();
     record(st.conn, transcript_entry::kind::sent, bytes, decode_for_transcript(body, false));
-    {
-      std::lock_guard lock(mutex_);
-      sent_at_[st.conn] = clock_type::now();
-    }
     chunking chunks = st.chunks;
     chunks.pause = scaled(chunks.pause);
     const std::string error = p->write(bytes, chunks, scaled(milliseconds(5000)));
+    {
+      // Requests sent while the connection waits for its peer are answered
+      // late on purpose (M-7): they say nothing about reply latency (T-6).
+      std::lock_guard lock(mutex_);
+      if (!waiting_.count(st.conn)) sent_at_[st.conn] = clock_type::now();
+    }
     if (!error.empty()) {
       record(st.conn, transcript_entry::kind::event, {}, {}, error);
       return step_failure{"could not send on '" + st.conn + "': " + error};
@@ -309,12 +312,27 @@ class scenario_run {
   // One event from the server on `name`, recorded.
   probe::event receive(const std::string& name, milliseconds timeout) {
     probe* p = conn(name);
+    const auto read_from = clock_type::now();
     auto e = p->next(timeout);
     switch (e.what) {
       case probe::event::kind::frame: {
         {
           std::lock_guard lock(mutex_);
+          const auto type = wire::decode_server_msg(e.body, options_.profile);
+          if (type && (type->type == wire::server_msg_type::peer_contact ||
+                       type->type == wire::server_msg_type::error_peer_timed_out)) {
+            waiting_.erase(name);
+            sent_at_.erase(name);
+          } else if (type && type->type == wire::server_msg_type::client_contact) {
+            waiting_.insert(name);
+          }
           auto sent = sent_at_.find(name);
+          // Only a reply the harness was already waiting for when it came
+          // measures the server (not one that sat unread during a wait step).
+          if (sent != sent_at_.end() && read_from - sent->second > milliseconds(5)) {
+            sent_at_.erase(sent);
+            sent = sent_at_.end();
+          }
           if (sent != sent_at_.end()) {
             latencies_.push_back(
                 std::chrono::duration<double, std::milli>(clock_type::now() - sent->second)
@@ -601,6 +619,7 @@ class scenario_run {
   std::map<std::string, std::unique_ptr<probe>> conns_;
   std::map<std::string, wire::full_contact> captures_;
   std::map<std::string, clock_type::time_point> sent_at_;
+  std::set<std::string> waiting_;  // connections between ClientContact and PeerContact
   std::vector<transcript_entry> transcript_;
   std::vector<double> latencies_;
   std::mutex mutex_;

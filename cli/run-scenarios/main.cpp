@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "../../harness/probe.hpp"
+#include "gday/harness/coverage.hpp"
 #include "gday/harness/loader.hpp"
 #include "gday/harness/report.hpp"
 #include "gday/harness/runner.hpp"
@@ -91,6 +92,10 @@ int main(int argc, char** argv) try {
   std::uint32_t request_limit = 0;
   opts.add_options()("help,h", "show this help")(
       "list", "list the selected scenarios (id, requirements, grade, summary) and exit")(
+      "coverage",
+      "print requirement -> scenarios; exit 1 if a MUST or SHOULD requirement has none")(
+      "coverage-markdown", po::value<std::string>(),
+      "write the coverage as Markdown (docs/conformance.md) and exit")(
       "scenarios", po::value(&scenarios_dir), "scenario folder (default: the source tree's)")(
       "exclude", po::value(&excludes)->composing(), "leave out ids matching GLOB (repeatable)")(
       "protocol", po::value(&protocol),
@@ -145,6 +150,20 @@ int main(int argc, char** argv) try {
     for (const auto& e : loaded.error()) std::cerr << e.what() << "\n";
     std::cerr << "run-scenarios: " << loaded.error().size() << " scenario file(s) are invalid\n";
     return exit_usage;
+  }
+  if (vm.count("coverage") || vm.count("coverage-markdown")) {
+    const auto rows = h::compute_coverage(*loaded);
+    const auto unknown = h::unknown_requirements(*loaded);
+    for (const auto& u : unknown) std::cerr << "run-scenarios: unknown requirement " << u << "\n";
+    if (vm.count("coverage-markdown")) {
+      const std::string path = vm["coverage-markdown"].as<std::string>();
+      if (!write_text(path, h::coverage_markdown(rows, *loaded))) {
+        std::cerr << "run-scenarios: cannot write " << path << "\n";
+        return exit_usage;
+      }
+    }
+    if (vm.count("coverage")) std::fputs(h::coverage_text(rows).c_str(), stdout);
+    return h::fully_covered(rows) && unknown.empty() ? 0 : 1;
   }
   std::vector<const h::scenario*> chosen;
   std::vector<bool> used(selection.size(), false);

@@ -28,12 +28,13 @@ std::string_view to_string(verdict v) noexcept;
 
 /// One line of a transcript: a frame sent or received, or an event.
 struct transcript_entry {
-  double at_ms = 0;          ///< since the scenario started
-  std::string conn;          ///< connection name
+  double at_ms = 0;  ///< since the scenario started
+  std::string conn;  ///< connection name
   enum class kind { sent, received, event } what = kind::event;
-  std::string bytes;         ///< sent/received: the raw bytes
-  std::string decoded;       ///< sent/received: the message as JSON text, or why it did not decode
-  std::string text;          ///< event: "connected from 127.0.0.3:41234", "closed by server (FIN, no close_notify)"
+  std::string bytes;    ///< sent/received: the raw bytes
+  std::string decoded;  ///< sent/received: the message as JSON text, or why it did not decode
+  std::string
+      text;  ///< event: "connected from 127.0.0.3:41234", "closed by server (FIN, no close_notify)"
 };
 
 /// The result of one scenario on one profile.
@@ -50,11 +51,11 @@ struct scenario_result {
   std::chrono::milliseconds duration{0};
   std::vector<transcript_entry> transcript;
   std::vector<double> reply_latency_ms;  ///< per request/reply pair (spec T-6)
-  std::string server_log;    ///< the launched server's stderr around this scenario
-  std::string rerun;         ///< a command that re-runs just this scenario against the same target
+  std::string server_log;                ///< the launched server's stderr around this scenario
+  std::string rerun;  ///< a command that re-runs just this scenario against the same target
   bool expected_failure = false;  ///< listed in the baseline (with `baseline_reason`)
   std::string baseline_reason;
-  bool unexpected_pass = false;   ///< in the baseline but passed (XPASS): fails the run
+  bool unexpected_pass = false;  ///< in the baseline but passed (XPASS): fails the run
 };
 
 /// Totals of a run.

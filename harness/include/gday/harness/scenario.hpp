@@ -26,16 +26,16 @@ std::string_view to_string(grade g) noexcept;
 /// A named connection of a scenario.
 struct connection_spec {
   std::string name;
-  int family = 4;               ///< 4 or 6
-  std::optional<bool> tls;      ///< unset: whatever the target uses
-  bool lazy = false;            ///< opened only by a `connect` step, not at the start
-  std::string pointer;          ///< JSON pointer in the file, for messages
+  int family = 4;           ///< 4 or 6
+  std::optional<bool> tls;  ///< unset: whatever the target uses
+  bool lazy = false;        ///< opened only by a `connect` step, not at the start
+  std::string pointer;      ///< JSON pointer in the file, for messages
 };
 
 /// How bytes are split into writes.
 struct chunking {
   enum class mode { whole, bytewise, sizes } how = mode::whole;
-  std::vector<std::size_t> sizes;  ///< for `sizes`; the last size repeats
+  std::vector<std::size_t> sizes;      ///< for `sizes`; the last size repeats
   std::chrono::milliseconds pause{0};  ///< between writes
 };
 
@@ -60,7 +60,7 @@ struct alternative {
   /// Matching this one yields at most this grade. (`harness::` qualified: g++
   /// rejects a member named `grade` declared with the unqualified type name.)
   std::optional<harness::grade> grade;
-  std::string note;                    ///< shown in reports when this one matched
+  std::string note;  ///< shown in reports when this one matched
 };
 
 /// A step of a scenario.
@@ -78,30 +78,31 @@ struct step {
     connect,         ///< open a lazy connection (connection_spec::lazy)
   };
   kind what = kind::send;
-  std::string conn;                 ///< connection name (not for wait/concurrent)
-  nlohmann::json message;           ///< send: {"type":"CreateRoom","room_code":"${room}",...}
-  std::map<std::string, std::string> bodies;  ///< send_body: profile ("v1","v2","v3" or "*") -> template
-  bool body_hex = false;  ///< send_body: `bodies` are bytes (body_hex), not templates
-  std::optional<int> version_byte;  ///< send_body: override the version byte
-  int length_delta = 0;             ///< send_body: add to the length prefix
+  std::string conn;        ///< connection name (not for wait/concurrent)
+  nlohmann::json message;  ///< send: {"type":"CreateRoom","room_code":"${room}",...}
+  std::map<std::string, std::string>
+      bodies;                         ///< send_body: profile ("v1","v2","v3" or "*") -> template
+  bool body_hex = false;              ///< send_body: `bodies` are bytes (body_hex), not templates
+  std::optional<int> version_byte;    ///< send_body: override the version byte
+  int length_delta = 0;               ///< send_body: add to the length prefix
   std::optional<std::size_t> length;  ///< send_body: force the length prefix
-  std::string raw;                  ///< send_raw: the bytes
-  chunking chunks;                  ///< send*: how to write them
-  std::vector<alternative> alternatives;  ///< expect
+  std::string raw;                    ///< send_raw: the bytes
+  chunking chunks;                    ///< send*: how to write them
+  std::vector<alternative> alternatives;    ///< expect
   std::chrono::milliseconds timeout{2000};  ///< expect/expect_closed deadline (scaled)
   std::chrono::milliseconds duration{0};    ///< wait / expect_silence
   enum class close_mode { fin, rst, half } how = close_mode::fin;
   std::vector<std::vector<step>> branches;  ///< concurrent
-  std::string pointer;  ///< JSON pointer of this step, for messages
+  std::string pointer;                      ///< JSON pointer of this step, for messages
 };
 
 /// Server settings a scenario needs; a target that cannot provide them makes
 /// the scenario SKIP with the reason.
 struct settings {
-  std::optional<double> max_room_timeout_s;  ///< room timeout at most this
-  std::optional<double> min_room_timeout_s;  ///< ... and at least this
+  std::optional<double> max_room_timeout_s;    ///< room timeout at most this
+  std::optional<double> min_room_timeout_s;    ///< ... and at least this
   std::optional<std::uint32_t> request_limit;  ///< exactly this limit
-  bool fresh_server = false;  ///< a server that has seen no other traffic
+  bool fresh_server = false;                   ///< a server that has seen no other traffic
 };
 
 /// One scenario, validated.

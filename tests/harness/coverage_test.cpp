@@ -1,0 +1,62 @@
+#include "gday/harness/coverage.hpp"
+
+#include <gtest/gtest.h>
+
+#include "gday/harness/loader.hpp"
+#include "gday/test/support.hpp"
+
+namespace {
+
+namespace h = gday::harness;
+
+h::scenario named(const std::string& id, std::vector<std::string> reqs) {
+  h::scenario s;
+  s.id = id;
+  s.summary = "s";
+  s.requirements = std::move(reqs);
+  return s;
+}
+
+TEST(coverage_test, spec_requirements_have_levels) {
+  const auto reqs = h::server_requirements();
+  EXPECT_EQ(reqs.size(), 38u);
+  EXPECT_EQ(reqs.front().id, "T-1");
+  EXPECT_EQ(reqs.back().id, "R-3");
+  for (const auto& r : reqs) EXPECT_FALSE(r.title.empty()) << r.id;
+}
+
+TEST(coverage_test, uncovered_must_or_should_is_not_fully_covered) {
+  std::vector<h::scenario> all;
+  for (const auto& r : h::server_requirements()) {
+    if (r.level != h::grade::may && r.id != "L-7")
+      all.push_back(named("x/" + std::string(r.id), {std::string(r.id)}));
+  }
+  auto rows = h::compute_coverage(all);
+  EXPECT_FALSE(h::fully_covered(rows));
+  EXPECT_NE(h::coverage_text(rows).find("L-7  MUST     UNCOVERED"), std::string::npos);
+  all.push_back(named("lifecycle/l7", {"L-7"}));
+  rows = h::compute_coverage(all);
+  EXPECT_TRUE(h::fully_covered(rows));  // MAY requirements may stay uncovered
+  all.push_back(named("x/typo", {"Q-9"}));
+  EXPECT_EQ(h::unknown_requirements(all), std::vector<std::string>{"x/typo: Q-9"});
+}
+
+TEST(coverage_test, the_suite_covers_every_must_and_should_requirement) {
+  auto loaded = h::load_scenarios(gday::test::data_path("../scenarios"));
+  ASSERT_TRUE(loaded) << loaded.error().front().what();
+  const auto rows = h::compute_coverage(*loaded);
+  EXPECT_TRUE(h::fully_covered(rows)) << h::coverage_text(rows);
+  EXPECT_TRUE(h::unknown_requirements(*loaded).empty());
+}
+
+TEST(coverage_test, docs_conformance_md_is_current) {
+  auto loaded = h::load_scenarios(gday::test::data_path("../scenarios"));
+  ASSERT_TRUE(loaded);
+  const std::string expected = h::coverage_markdown(h::compute_coverage(*loaded), *loaded);
+  const std::string actual = gday::test::read_file(gday::test::data_path("../docs/conformance.md"));
+  EXPECT_EQ(actual, expected)
+      << "docs/conformance.md is stale: run build/bin/run-scenarios --coverage-markdown "
+         "docs/conformance.md";
+}
+
+}  // namespace
