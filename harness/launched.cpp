@@ -70,10 +70,16 @@ struct process {
   std::string key;  // settings it runs with
 
   ~process() {
+    // Boost.Process 1.81's wait_for() installs a SIGCHLD handler that
+    // recurses forever when several children exist; poll running() instead.
     std::error_code ec;
     if (child.valid() && child.running(ec)) {
       ::kill(child.id(), SIGTERM);
-      if (!child.wait_for(std::chrono::seconds(2), ec)) child.terminate(ec);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (child.running(ec) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      if (child.running(ec)) child.terminate(ec);
     }
     if (child.valid()) child.wait(ec);
     if (reader.joinable()) reader.join();

@@ -272,12 +272,25 @@ json parse_json(std::string_view text) {
                      /*ignore_comments=*/false);
 }
 
-// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix,
+// and with the token it quotes ("last read: '...'") cut short: an unterminated
+// string would otherwise quote the rest of the file.
 std::string json_message(const json::exception& e) {
+  constexpr std::size_t max_token = 60;
   std::string text = e.what();
   if (text.starts_with("[json.exception.")) {
     const auto end = text.find("] ");
     if (end != std::string::npos) text.erase(0, end + 2);
+  }
+  const std::string marker = "last read: '";
+  const auto start = text.find(marker);
+  if (start != std::string::npos) {
+    const auto from = start + marker.size();
+    auto to = text.find("'; ", from);
+    if (to == std::string::npos) to = text.rfind('\'');
+    if (to != std::string::npos && to > from && to - from > max_token) {
+      text.replace(from + max_token, to - from - max_token, "...");
+    }
   }
   return text;
 }

@@ -133,6 +133,10 @@ class scenario_run {
         continue;
       }
       const std::size_t close = text.find('}', i);
+      if (close == std::string::npos || i + 1 >= text.size() || text[i + 1] != '{') {
+        out += text.substr(i);  // the loader rejects this; never loop on it
+        break;
+      }
       const std::string name = text.substr(i + 2, close - i - 2);
       auto it = rooms_.find(name);
       out += it == rooms_.end() ? std::string() : room_json(it->second);
@@ -272,7 +276,9 @@ class scenario_run {
     const std::string key(wire::to_string(options_.profile));
     auto it = st.bodies.find(key);
     if (it == st.bodies.end()) it = st.bodies.find("*");
-    const std::string body = it == st.bodies.end() ? std::string() : expand(it->second);
+    const std::string body = it == st.bodies.end() ? std::string()
+                             : st.body_hex         ? it->second
+                                                   : expand(it->second);
     std::size_t length = body.size();
     if (st.length) {
       length = *st.length;
@@ -703,7 +709,8 @@ std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenari
       }
       results[i] = run_scenario(*scenarios[i], t, options, static_cast<unsigned>(i));
       if (options.fail_fast &&
-          (results[i].outcome == verdict::fail || results[i].outcome == verdict::error)) {
+          (results[i].outcome == verdict::fail || results[i].outcome == verdict::error ||
+           (options.strict && results[i].outcome == verdict::non_strict))) {
         stop = true;
       }
       std::lock_guard lock(report_mutex);

@@ -123,6 +123,7 @@ int main(int argc, char** argv) try {
       "baseline", po::value(&baseline_file), "expected failures of this implementation")(
       "verbose,v", "print every transcript")(
       "fail-fast,x", "start no more scenarios after the first FAIL or ERROR")(
+      "strict", "NON-STRICT results (SHOULD/MAY deviations) fail the run too (exit 1)")(
       "color", po::value(&colour), "auto, always or never")(
       "ids", po::value(&selection)->composing(), "scenario ids or globs");
   po::positional_options_description positional;
@@ -273,6 +274,7 @@ int main(int argc, char** argv) try {
     options.jobs = jobs;
     options.seed = seed;
     options.fail_fast = vm.count("fail-fast") > 0;
+    options.strict = vm.count("strict") > 0;
     options.rerun_prefix =
         std::string(argv[0]) + " --protocol " + std::to_string(wire::version_byte(p));
     auto batch = h::run_all(applicable, *target, options, [&](const h::scenario_result& r) {
@@ -285,8 +287,10 @@ int main(int argc, char** argv) try {
       console.on_result(one.front());
     });
     results.insert(results.end(), batch.begin(), batch.end());
-    const bool failed = std::any_of(batch.begin(), batch.end(), [](const h::scenario_result& r) {
-      return r.outcome == h::verdict::fail || r.outcome == h::verdict::error;
+    const bool strict = vm.count("strict") > 0;
+    const bool failed = std::any_of(batch.begin(), batch.end(), [&](const h::scenario_result& r) {
+      return r.outcome == h::verdict::fail || r.outcome == h::verdict::error ||
+             (strict && r.outcome == h::verdict::non_strict);
     });
     if (options.fail_fast && failed) break;
   }
@@ -302,7 +306,10 @@ int main(int argc, char** argv) try {
     std::cerr << "run-scenarios: cannot write " << json_out << "\n";
     return exit_usage;
   }
-  return h::exit_code(h::tally(results));
+  const auto totals = h::tally(results);
+  int code = h::exit_code(totals);
+  if (code == 0 && vm.count("strict") && totals.non_strict > 0) code = 1;
+  return code;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "run-scenarios: %s\n", e.what());
   return exit_usage;

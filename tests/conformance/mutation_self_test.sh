@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mutation self-test: for every fault of the reference server, the suite run
 # against `gday-reference-server --fault NAME` (launched by --server-cmd) must
-# exit 1 with at least one FAIL naming a requirement; hang and crash faults
-# must end in FAIL/ERROR, never a stuck run. Usage: mutation_self_test.sh RUNNER SERVER
+# exit 1 under --strict (SHOULD deviations count) with at least one failing
+# scenario; hang and crash faults must end in FAIL/ERROR, never a stuck run. Usage: mutation_self_test.sh RUNNER SERVER
 set -uo pipefail
 runner=$1
 server=$2
@@ -19,11 +19,11 @@ missed=0
 for fault in "${faults[@]}"; do
   for protocol in 1 3; do
     cmd="$server --protocol $protocol --fault $fault -k {key} -c {cert} -a 127.0.0.1:{port} -a [::1]:{port} -t {timeout} -r {request_limit} -v off"
-    timeout 600 "$runner" --fail-fast -j 6 --color never --protocol "$protocol" \
+    timeout 600 "$runner" --strict --fail-fast -j 6 --color never --protocol "$protocol" \
       --server-cmd "$cmd" >"$out/$fault.log" 2>&1
     rc=$?
-    caught=$(grep -E '^\[ *[0-9]+/[0-9]+\] +(FAIL|ERROR) ' "$out/$fault.log" |
-      grep -oE '(FAIL|ERROR) +v[0-9] +[^ ]+' | awk '{print $3}' | sort -u | head -3 | tr '\n' ' ')
+    caught=$(grep -E '^\[ *[0-9]+/[0-9]+\] +(FAIL|ERROR|NON-STRICT) ' "$out/$fault.log" |
+      grep -oE '(FAIL|ERROR|NON-STRICT) +v[0-9] +[^ ]+' | awk '{print $3}' | sort -u | head -3 | tr '\n' ' ')
     if [ "$rc" -eq 1 ] || { [ "$rc" -eq 3 ] && [ -n "$caught" ]; }; then
       echo "caught   $fault (v$protocol, exit $rc): $caught"
       break

@@ -249,8 +249,12 @@ TEST(loader_test, reports_unreadable_text) {
   expect_error(error_of("{\"id\": \"a\xff\"}"), "", "not UTF-8: byte 0xff at line 1, column 10");
   expect_error(error_of("{\"id\": \"\xc0\xaf\"}"), "", "not UTF-8");      // overlong '/'
   expect_error(error_of("{\"id\": \"\xed\xa0\x80\"}"), "", "not UTF-8");  // a surrogate
-  expect_error(error_of("{\"a\": 1e400}"), "", "invalid JSON");           // overflows a double
-  expect_error(error_of(std::string(100000, '[')), "", "invalid JSON");   // deep, unterminated
+  expect_error(error_of("{\"a\": 1e400}"), "", "invalid JSON");
+  // An unterminated string: the message quotes only the start of it.
+  const load_error open_string = error_of("{\"id\": \"" + std::string(100000, 'x'));
+  EXPECT_NE(open_string.message.find("invalid JSON: parse error at line 1"), std::string::npos);
+  EXPECT_LT(open_string.message.size(), 300u) << open_string.message;    // overflows a double
+  expect_error(error_of(std::string(100000, '[')), "", "invalid JSON");  // deep, unterminated
   expect_error(error_of(std::string(100000, '[') + std::string(100000, ']')), "",
                "one JSON object, not an array");
 }

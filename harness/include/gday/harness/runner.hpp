@@ -19,6 +19,7 @@ struct run_options {
   std::uint64_t seed = 0;      ///< room codes and source addresses; 0 = random
   std::string rerun_prefix;    ///< "build/bin/run-scenarios --protocol 1 ..." for re-run lines
   bool fail_fast = false;      ///< after the first FAIL or ERROR, start no more scenarios
+  bool strict = false;         ///< with fail_fast: NON-STRICT stops the run too
 };
 
 /// Runs one scenario (already known to apply to options.profile).
