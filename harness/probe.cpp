@@ -1,5 +1,7 @@
 #include "probe.hpp"
 
+#include "gday/net/sigpipe.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <thread>
 
@@ -40,6 +42,7 @@ bool probe::run_until(const bool& finished, std::chrono::milliseconds timeout) {
 wire::basic_result<std::unique_ptr<probe>, std::string> probe::open(
     const endpoint_info& ep, int family, bool tls, const std::string& bind_v4,
     wire::profile profile, std::chrono::milliseconds timeout) {
+  net::sigpipe_guard no_sigpipe;
   std::unique_ptr<probe> p(new probe());
   p->decoder_ = wire::frame_decoder(profile);
   const std::string host = family == 6 ? ep.host6 : ep.host4;
@@ -98,6 +101,7 @@ wire::basic_result<std::unique_ptr<probe>, std::string> probe::open(
 
 std::string probe::write(std::string_view bytes, const chunking& chunks,
                          std::chrono::milliseconds timeout) {
+  net::sigpipe_guard no_sigpipe;
   if (closed_) return "the connection is closed";
   std::size_t offset = 0, index = 0;
   while (offset < bytes.size() || (bytes.empty() && index == 0)) {
@@ -132,14 +136,27 @@ std::string probe::write(std::string_view bytes, const chunking& chunks,
 }
 
 probe::event probe::next(std::chrono::milliseconds timeout) {
+  net::sigpipe_guard no_sigpipe;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     if (!frame_failed_) {
       const std::size_t used = decoder_.feed(pending_);
       frame_bytes_.append(pending_, 0, used);
       pending_.erase(0, used);
+      // Which reads the consumed bytes came from.
+      for (std::size_t left = used; left > 0 && !pending_reads_.empty();) {
+        auto& [read, bytes] = pending_reads_.front();
+        if (frame_first_read_ == 0) frame_first_read_ = read;
+        frame_last_read_ = read;
+        const std::size_t take = std::min(left, bytes);
+        bytes -= take;
+        left -= take;
+        if (bytes == 0) pending_reads_.pop_front();
+      }
       if (decoder_.status() == wire::frame_decoder::state::frame_ready) {
         event e{event::kind::frame, std::move(frame_bytes_), decoder_.take_body(), {}};
+        e.reads = frame_first_read_ == 0 ? 1 : frame_last_read_ - frame_first_read_ + 1;
+        frame_first_read_ = frame_last_read_ = 0;
         frame_bytes_.clear();
         return e;
       }
@@ -178,7 +195,10 @@ probe::event probe::next(std::chrono::milliseconds timeout) {
       const bool ended =
           result && (net::is_orderly_close(result) || result == std::errc::connection_reset);
       if (!ended) {
-        pending_.append(buffer_.data(), result ? 0 : got);
+        if (!result && got > 0) {
+          pending_.append(buffer_.data(), got);
+          pending_reads_.emplace_back(++reads_, got);
+        }
         continue;
       }
     }
@@ -191,10 +211,12 @@ probe::event probe::next(std::chrono::milliseconds timeout) {
       return event{event::kind::closed, leftover, {}, describe_close(result)};
     }
     pending_.append(buffer_.data(), got);
+    pending_reads_.emplace_back(++reads_, got);
   }
 }
 
 void probe::close(step::close_mode how) {
+  net::sigpipe_guard no_sigpipe;
   if (closed_) return;
   switch (how) {
     case step::close_mode::rst:

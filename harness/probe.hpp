@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 
@@ -19,9 +20,10 @@ class probe {
  public:
   struct event {
     enum class kind { frame, closed, timeout, bad_frame } what = kind::timeout;
-    std::string raw;     // frame: header + body; bad_frame: the bytes so far
-    std::string body;    // frame
-    std::string detail;  // closed: how; bad_frame: why
+    std::string raw;        // frame: header + body; bad_frame: the bytes so far
+    std::string body;       // frame
+    std::string detail;     // closed: how; bad_frame: why
+    std::size_t reads = 0;  // frame: how many reads (TLS records, with TLS) it spanned
   };
 
   /// Connects (v4 from `bind_v4` when not empty) and handshakes.
@@ -53,6 +55,10 @@ class probe {
   net::tcp::endpoint local_;
   wire::frame_decoder decoder_{wire::profile::v1};
   std::string pending_;
+  std::deque<std::pair<std::uint64_t, std::size_t>>
+      pending_reads_;        // (read number, bytes) of pending_
+  std::uint64_t reads_ = 0;  // reads so far
+  std::uint64_t frame_first_read_ = 0, frame_last_read_ = 0;
   std::string frame_bytes_;  // bytes of the frame being decoded
   bool closed_ = false;
   bool frame_failed_ = false;

@@ -34,6 +34,8 @@ class scenario_run {
     bind_v4_ =
         "127.0." + std::to_string(1 + (slot / 250) % 250) + "." + std::to_string(2 + slot % 250);
     for (const auto& name : s.rooms) rooms_[name] = make_room_code();
+    checks_single_write_ =
+        std::find(s.requirements.begin(), s.requirements.end(), "T-6") != s.requirements.end();
   }
 
   scenario_result run() {
@@ -163,6 +165,11 @@ class scenario_run {
     auto m = wire::decode_client_msg(body, options_.profile);
     if (m) return std::string(wire::variant_name(*m));
     return "(not a valid request: " + m.error().what() + ")";
+  }
+
+  bool tls_of(const std::string& name) const {
+    const auto* c = spec(name);
+    return c && c->tls.value_or(server_.endpoints().tls);
   }
 
   probe* conn(const std::string& name) {
@@ -512,6 +519,13 @@ class scenario_run {
       }
       auto msg = wire::decode_server_msg(e.body, options_.profile);
       if (!msg) return step_failure{"undecodable reply: " + msg.error().what()};
+      // T-6: over TLS every write is its own record, so a reply that took
+      // several reads was written in pieces (header, then body).
+      if (checks_single_write_ && e.reads > 1 && tls_of(st.conn)) {
+        return step_failure{std::string(wire::variant_name(msg->type)) + " arrived in " +
+                            std::to_string(e.reads) +
+                            " TLS records: the reply was not written in one write (T-6)"};
+      }
       got.push_back(*msg);
     }
   }
@@ -631,6 +645,7 @@ class scenario_run {
   std::mutex mutex_;
   clock_type::time_point start_;
   bool lowered_ = false;
+  bool checks_single_write_ = false;  // the scenario checks T-6
   std::string lowered_note_;
 };
 

@@ -1,9 +1,9 @@
 #include "gday/client/client.hpp"
 
+#include "gday/net/sigpipe.hpp"
+
 #include <openssl/err.h>
 #include <openssl/sha.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
@@ -30,38 +30,6 @@ net::failure not_open() {
 // it. While a connection operation runs, SIGPIPE is blocked on this thread; a
 // SIGPIPE raised meanwhile is consumed so that it never fires later (the
 // write itself fails with EPIPE). This is what libpq does.
-class sigpipe_blocker {
- public:
-  sigpipe_blocker() {
-    sigset_t pipe_only;
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_only, &old_mask_);
-    sigset_t pending;
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-  }
-  ~sigpipe_blocker() {
-    if (!was_pending_ && sigismember(&old_mask_, SIGPIPE) != 1) {
-      sigset_t pending;
-      sigpending(&pending);
-      if (sigismember(&pending, SIGPIPE) == 1) {
-        sigset_t pipe_only;
-        sigemptyset(&pipe_only);
-        sigaddset(&pipe_only, SIGPIPE);
-        const timespec no_wait{0, 0};
-        sigtimedwait(&pipe_only, nullptr, &no_wait);
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
-  sigpipe_blocker(const sigpipe_blocker&) = delete;
-  sigpipe_blocker& operator=(const sigpipe_blocker&) = delete;
-
- private:
-  sigset_t old_mask_{};
-  bool was_pending_ = false;
-};
 
 }  // namespace
 
@@ -113,7 +81,7 @@ connection& connection::operator=(connection&&) noexcept = default;
 connection::~connection() = default;
 
 net::result<connection> connection::open(const connect_options& options) {
-  sigpipe_blocker no_sigpipe;
+  net::sigpipe_guard no_sigpipe;
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   auto time_left = [&] {
     return std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(
@@ -194,7 +162,7 @@ net::result<net::done> connection::send(const wire::client_msg& msg) {
 
 net::result<net::done> connection::send_raw(std::string_view bytes,
                                             std::chrono::milliseconds timeout) {
-  sigpipe_blocker no_sigpipe;
+  net::sigpipe_guard no_sigpipe;
   if (!state_ || !state_->open) return not_open();
   bool finished = false;
   std::error_code result;
@@ -208,7 +176,7 @@ net::result<net::done> connection::send_raw(std::string_view bytes,
 }
 
 net::result<std::string> connection::receive_raw_frame(std::chrono::milliseconds timeout) {
-  sigpipe_blocker no_sigpipe;
+  net::sigpipe_guard no_sigpipe;
   if (!state_) return not_open();
   auto& s = *state_;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -276,7 +244,7 @@ net::result<wire::server_msg> connection::receive(std::chrono::milliseconds time
 net::tcp::endpoint connection::local_endpoint() const { return state_->local; }
 
 void connection::close(bool orderly) {
-  sigpipe_blocker no_sigpipe;
+  net::sigpipe_guard no_sigpipe;
   if (!state_ || !state_->stream || !state_->open) return;
   if (orderly) {
     bool finished = false;
