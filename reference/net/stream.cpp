@@ -25,11 +25,44 @@ void reset_socket(tcp::socket& socket) noexcept {
   socket.close(ignored);
 }
 
+// Socket operations both socket-backed streams share.
+class socket_stream : public byte_stream {
+ public:
+  explicit socket_stream(tcp::socket socket) : socket_(std::move(socket)) {}
+
+  void close() noexcept override {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  void reset() noexcept override { reset_socket(socket_); }
+
+  // With TLS, OpenSSL only ever waits on socket readiness, so cancelling the
+  // wait loses nothing: the next SSL_read resumes where it left off.
+  void cancel_read() noexcept override {
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  asio::any_io_executor get_executor() override { return socket_.get_executor(); }
+
+ protected:
+  // TCP FIN, close, then `done` on the executor.
+  void finish_shutdown(handler done) {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
+    asio::post(socket_.get_executor(), [done = std::move(done)] { done({}); });
+  }
+
+  tcp::socket socket_;
+};
+
 // ---- plain TCP --------------------------------------------------------------
 
-class tcp_stream final : public byte_stream {
+class tcp_stream final : public socket_stream {
  public:
-  explicit tcp_stream(tcp::socket socket) : socket_(std::move(socket)) {}
+  using socket_stream::socket_stream;
 
   void async_handshake(handler done) override {
     asio::post(socket_.get_executor(), [done = std::move(done)] { done({}); });
@@ -47,34 +80,12 @@ class tcp_stream final : public byte_stream {
         [done = std::move(done)](boost::system::error_code ec, std::size_t) { done(ec); });
   }
 
-  void async_shutdown(bool, handler done) override {
-    boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
-    socket_.close(ec);
-    asio::post(socket_.get_executor(), [done = std::move(done)] { done({}); });
-  }
-
-  void close() noexcept override {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-  }
-
-  void reset() noexcept override { reset_socket(socket_); }
-
-  void cancel_read() noexcept override {
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  }
+  void async_shutdown(bool, handler done) override { finish_shutdown(std::move(done)); }
 
   void shutdown_send() noexcept override {
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
   }
-
-  asio::any_io_executor get_executor() override { return socket_.get_executor(); }
-
- private:
-  tcp::socket socket_;
 };
 
 // ---- TLS with OpenSSL on the socket -------------------------------------------
@@ -83,9 +94,9 @@ class tcp_stream final : public byte_stream {
 // wants I/O we wait for readiness with async_wait. No stream buffers of our own
 // beyond the caller's, and SSL_MODE_RELEASE_BUFFERS frees OpenSSL's when idle.
 
-class tls_stream final : public byte_stream {
+class tls_stream final : public socket_stream {
  public:
-  tls_stream(tcp::socket socket, SSL* ssl) : socket_(std::move(socket)), ssl_(ssl) {}
+  tls_stream(tcp::socket socket, SSL* ssl) : socket_stream(std::move(socket)), ssl_(ssl) {}
   ~tls_stream() override { SSL_free(ssl_); }
 
   void async_handshake(handler done) override { handshake_step(std::move(done)); }
@@ -147,24 +158,7 @@ class tls_stream final : public byte_stream {
         }
       }
     }
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    socket_.close(ignored);
-    asio::post(socket_.get_executor(), [done = std::move(done)] { done({}); });
-  }
-
-  void close() noexcept override {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-  }
-
-  void reset() noexcept override { reset_socket(socket_); }
-
-  // OpenSSL only ever waits on socket readiness here, so cancelling the wait
-  // loses nothing: the next SSL_read resumes where it left off.
-  void cancel_read() noexcept override {
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
+    finish_shutdown(std::move(done));
   }
 
   void shutdown_send() noexcept override {
@@ -174,8 +168,6 @@ class tls_stream final : public byte_stream {
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
   }
-
-  asio::any_io_executor get_executor() override { return socket_.get_executor(); }
 
  private:
   void handshake_step(handler done) {
@@ -217,7 +209,6 @@ class tls_stream final : public byte_stream {
     return error::tls_failed;
   }
 
-  tcp::socket socket_;
   SSL* ssl_;
 };
 
