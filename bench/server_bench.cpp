@@ -50,8 +50,11 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(tmp);
   auto pki = gday::net::generate_test_pki();
   if (!pki) return std::fprintf(stderr, "%s\n", pki.error().what().c_str()), 1;
-  gday::net::write_file((tmp / "cert.pem").string(), pki->server_cert_pem);
-  gday::net::write_file((tmp / "key.pem").string(), pki->server_key_pem);
+  if (!gday::net::write_file((tmp / "cert.pem").string(), pki->server_cert_pem) ||
+      !gday::net::write_file((tmp / "key.pem").string(), pki->server_key_pem)) {
+    std::fprintf(stderr, "cannot write the certificate to %s\n", tmp.c_str());
+    return 1;
+  }
 
   // Start the server; its first stdout line names the port.
   int out[2];
@@ -136,7 +139,9 @@ int main(int argc, char** argv) {
         "server RSS: %ld KiB before, %ld KiB with %zu idle TLS connections holding a room: "
         "%.1f kB each\n",
         before, after, held.size(),
-        held.empty() ? 0.0 : (after - before) * 1024.0 / 1000.0 / static_cast<double>(held.size()));
+        held.empty() ? 0.0
+                     : static_cast<double>(after - before) * 1024.0 / 1000.0 /
+                           static_cast<double>(held.size()));
   }
   ::kill(pid, SIGTERM);
   int status = 0;
