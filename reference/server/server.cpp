@@ -349,6 +349,11 @@ void server::impl::on_gone(core::connection_id id) {
 // allows it, reacts to a crash fault, and re-arms the timer.
 void server::impl::after_core_event(std::optional<core::connection_id> reader) {
   std::set<core::connection_id> touched;
+  // Mark a crash before handing out the outputs: a session may run them at
+  // once (strand dispatch) and a client that sees its connection end must
+  // already find the server crashed.
+  const bool core_crashed = core->crashed();
+  const bool first_crash = core_crashed && !crashed.exchange(true);
   // A chunk that ends inside a frame produces no output, yet the rest of the
   // frame must still be read.
   if (reader) touched.insert(*reader);
@@ -363,8 +368,8 @@ void server::impl::after_core_event(std::optional<core::connection_id> reader) {
   live_rooms = core->live_rooms();
   frames_in = core->frames_in();
   frames_out = core->frames_out();
-  if (core->crashed()) {
-    if (!crashed.exchange(true)) {
+  if (core_crashed) {
+    if (first_crash) {
       for (auto& [id, s] : sessions) s->abort();
       for (auto& a : acceptors) {
         boost::system::error_code ignored;
