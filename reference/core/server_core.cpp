@@ -82,6 +82,7 @@ struct connection {
   std::string inbox;          ///< received, not yet given to the decoder
   std::size_t read_pos = 0;   ///< first unprocessed byte of `inbox`
   bool waiting = false;       ///< after ReadyToShare, until PeerContact / ErrorPeerTimedOut
+  std::string waiting_room;   ///< the room whose side has this connection as its waiter
   bool end_of_input = false;  ///< the peer half-closed; handled after `inbox`
   bool stopped = false;       ///< no more input is processed (faults, handled EOF)
   bool closed = false;        ///< the core closed it
@@ -279,6 +280,7 @@ struct server_core::impl {
       return;  // never told: it keeps waiting
     }
     c->waiting = false;
+    c->waiting_room.clear();
     send(*c, msg);
     if (msg.type == server_msg_type::error_peer_timed_out) after_error_reply(*c);
     if (!c->closed) schedule(*c);
@@ -435,6 +437,7 @@ struct server_core::impl {
       if (!keep_old_waiter) {
         me.waiter = c.id;
         c.waiting = true;
+        c.waiting_room = msg.room_code;
       }
       return;
     }
@@ -576,10 +579,24 @@ struct server_core::impl {
     }
   }
 
+  /// Before a connection is forgotten: its room must not keep its id as a
+  /// waiter, or a later connection reusing the id would get that room's
+  /// PeerContact / ErrorPeerTimedOut. (The side stays ready, as upstream's.)
+  void unlink(connection& c) {
+    if (c.waiting_room.empty()) return;
+    if (room* r = find_room(c.waiting_room)) {
+      for (side& sd : r->sides) {
+        if (sd.waiter == c.id) sd.waiter.reset();
+      }
+    }
+    c.waiting_room.clear();
+  }
+
   /// Forgets connections the core has closed.
   void sweep() {
     for (auto it = conns.begin(); it != conns.end();) {
       if (it->second.closed) {
+        unlink(it->second);
         it = conns.erase(it);
       } else {
         ++it;
@@ -655,6 +672,7 @@ void server_core::open(connection_id id, endpoint peer, clock_time now) {
   impl& s = *impl_;
   s.run_until(now);
   if (s.conns.contains(id) && !s.conns.at(id).closed) return;
+  if (auto old = s.conns.find(id); old != s.conns.end()) s.unlink(old->second);
   s.conns.erase(id);
   auto [it, inserted] = s.conns.try_emplace(id, id, peer, s.cfg.profile);
   ++s.open_count;
@@ -694,6 +712,7 @@ void server_core::closed(connection_id id, clock_time now) {
   if (it != s.conns.end()) {
     s.drop_frame_timer(it->second);
     if (!it->second.closed) --s.open_count;
+    s.unlink(it->second);
     s.conns.erase(it);
     std::erase(s.run_queue, id);
   }

@@ -1230,3 +1230,52 @@ TEST(server_core_test, queued_input_memory_is_bounded) {
 }
 
 }  // namespace
+
+// ---- connection ids may be reused after close --------------------------------
+
+namespace {
+std::vector<server_msg_type> types_of(const replies& rs) {
+  std::vector<server_msg_type> out;
+  for (const auto& m : rs) out.push_back(m.type);
+  return out;
+}
+}  // namespace
+
+// Found by the server_core fuzzer: a room kept the closed waiter's id and
+// later answered whichever connection reused it.
+TEST(server_core_test, a_reused_connection_id_gets_nothing_meant_for_the_closed_waiter) {
+  driver d;
+  d.open(1);
+  d.send(1, create(code(1)));
+  d.send(1, ready(code(1), creator));
+  EXPECT_EQ(types_of(d.replies(1)),
+            (std::vector{server_msg_type::room_created, server_msg_type::client_contact}));
+  d.gone(1);
+  d.open(1, v4(10, 0, 0, 9, 2));
+  d.send(1, ready(code(1), joiner));
+  EXPECT_EQ(types_of(d.replies(1)),
+            (std::vector{server_msg_type::client_contact, server_msg_type::peer_contact}));
+  EXPECT_EQ(d.core.live_rooms(), 0u);
+}
+
+TEST(server_core_test, a_reused_connection_id_is_not_told_of_the_old_rooms_expiry) {
+  config cfg;
+  cfg.room_timeout = 10s;
+  driver d(cfg);
+  d.open(1);
+  d.send(1, create(code(1)));
+  d.send(1, ready(code(1), creator));
+  d.replies(1);
+  d.gone(1);
+  d.wait(5s);
+  d.open(1, v4(10, 0, 0, 9, 2));
+  d.send(1, create(code(2)));
+  d.send(1, ready(code(2), creator));
+  EXPECT_EQ(types_of(d.replies(1)),
+            (std::vector{server_msg_type::room_created, server_msg_type::client_contact}));
+  d.wait(6s);  // room 1 expires, room 2 still lives
+  EXPECT_TRUE(d.replies(1).empty());
+  EXPECT_TRUE(d.core.reading_paused(1));  // still waiting in room 2 (M-7)
+  d.wait(5s);                             // now room 2 expires
+  EXPECT_EQ(d.replies(1), replies{error_peer_timed_out});
+}
