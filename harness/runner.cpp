@@ -678,7 +678,12 @@ scenario_result run_scenario(const scenario& s, target& t, const run_options& op
     r.reason = "no request body for " + std::string(wire::to_string(options.profile));
     return r;
   }
-  auto prepared = t.prepare(s.needs, options.profile);
+  // Room timeouts stretch with every other deadline (--timeout-scale), so
+  // the scenario's waits keep their relation to them.
+  settings needs = s.needs;
+  if (needs.max_room_timeout_s) *needs.max_room_timeout_s *= options.timeout_scale;
+  if (needs.min_room_timeout_s) *needs.min_room_timeout_s *= options.timeout_scale;
+  auto prepared = t.prepare(needs, options.profile);
   if (!prepared.server) {
     r.outcome = prepared.error.empty() ? verdict::skip : verdict::error;
     r.reason = prepared.error.empty() ? prepared.skip_reason : prepared.error;
