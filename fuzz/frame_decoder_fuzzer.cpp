@@ -28,10 +28,12 @@
 
 #include "gday/wire/codec.hpp"
 #include "gday/wire/messages.hpp"
+#include "support/common.hpp"
 
 namespace {
 
 namespace wire = gday::wire;
+using gday::fuzz::profile_of;
 using wire::frame_decoder;
 
 [[noreturn]] void fail(const char* what, const std::string& detail = {}) {
@@ -41,17 +43,6 @@ using wire::frame_decoder;
 
 void check(bool ok, const char* what, const std::string& detail = {}) {
   if (!ok) fail(what, detail);
-}
-
-wire::profile profile_of(std::uint8_t selector) {
-  switch (selector % 3) {
-    case 1:
-      return wire::profile::v1;
-    case 2:
-      return wire::profile::v2;
-    default:
-      return wire::profile::v3;
-  }
 }
 
 /// What the framing rules say about a whole stream.

@@ -47,6 +47,7 @@
 #include "gday/wire/frame.hpp"
 #include "gday/wire/messages.hpp"
 #include "gday/wire/profile.hpp"
+#include "support/common.hpp"
 
 namespace {
 
@@ -56,6 +57,7 @@ using namespace std::chrono_literals;
 using core::clock_time;
 using core::connection_id;
 using core::output;
+using gday::fuzz::profile_of;
 
 constexpr std::size_t max_steps = 1024;
 constexpr std::uint8_t connection_count = 8;
@@ -81,17 +83,6 @@ std::string hex(std::string_view bytes) {
     out += digits[c & 0xf];
   }
   return out;
-}
-
-wire::profile profile_of(std::uint8_t selector) {
-  switch (selector % 3) {
-    case 1:
-      return wire::profile::v1;
-    case 2:
-      return wire::profile::v2;
-    default:
-      return wire::profile::v3;
-  }
 }
 
 /// Reads the script; past its end every byte is 0.

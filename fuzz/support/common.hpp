@@ -1,0 +1,23 @@
+#pragma once
+// Helpers every fuzz target that reads a profile byte shares.
+
+#include <cstdint>
+
+#include "gday/wire/profile.hpp"
+
+namespace gday::fuzz {
+
+/// The profile a selector byte names: 1 is v1, 2 is v2, 3 is v3; any other
+/// byte counts modulo 3, 0 is v3 (docs/fuzzing.md).
+inline wire::profile profile_of(std::uint8_t selector) {
+  switch (selector % 3) {
+    case 1:
+      return wire::profile::v1;
+    case 2:
+      return wire::profile::v2;
+    default:
+      return wire::profile::v3;
+  }
+}
+
+}  // namespace gday::fuzz
