@@ -1,8 +1,6 @@
 #include "gday/server/server.hpp"
 
-#include <openssl/ssl.h>
-#include <pthread.h>
-#include <signal.h>
+#include "gday/net/sigpipe.hpp"
 
 #include <array>
 #include <atomic>
@@ -25,19 +23,6 @@ namespace {
 
 namespace asio = boost::asio;
 using net::tcp;
-
-// OpenSSL writes to sockets with write(), which raises SIGPIPE on a
-// connection the peer has reset; the default action would kill the process
-// (e.g. a v2/v3 server writing ErrorSyntax and then close_notify to a client
-// that sent a bad request and disconnected). Every thread that runs this
-// server's handlers blocks SIGPIPE, so such a write fails with EPIPE instead;
-// the signal stays pending on that thread and dies with it.
-void block_sigpipe_in_this_thread() {
-  sigset_t pipe_only;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
-}
 
 using strand_type = asio::strand<asio::io_context::executor_type>;
 
@@ -433,12 +418,6 @@ net::result<net::done> server::start() {
   auto& m = *impl_;
   if (m.started.exchange(true)) return net::failure{net::error::bad_address, "already started"};
   m.core = std::make_unique<core::server_core>(m.cfg.core, m.now());
-  // A client that half-closes TCP without a TLS close_notify has ended its
-  // input and still waits for the answer (spec F-5: upstream answers
-  // ErrorSyntax). OpenSSL 3 would instead fail the connection with a fatal
-  // decode_error alert and refuse to write; with this option the bare EOF
-  // reads as an end of input and replies can still be written.
-  if (m.cfg.tls) SSL_CTX_set_options(m.cfg.tls.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
   if (m.cfg.listen.empty()) {
     return net::failure{net::error::bad_address, "no listen address given"};
   }
@@ -494,7 +473,9 @@ net::result<net::done> server::start() {
   const unsigned n = std::max(1u, m.cfg.threads);
   for (unsigned i = 0; i < n; ++i) {
     m.threads.emplace_back([&m] {
-      block_sigpipe_in_this_thread();
+      // OpenSSL writes with write(): a peer that vanished must not kill the
+      // process with SIGPIPE (the write fails with EPIPE instead).
+      net::sigpipe_guard no_sigpipe;
       auto guard = asio::make_work_guard(m.io);
       m.io.run();
     });
@@ -537,7 +518,7 @@ void server::stop() {
   // reference cycle) and sockets open after stop(). A thread of its own, so
   // that SIGPIPE is blocked there and the caller's signal mask is untouched.
   std::thread([&m] {
-    block_sigpipe_in_this_thread();
+    net::sigpipe_guard no_sigpipe;
     m.io.restart();
     m.io.poll();
   }).join();

@@ -24,9 +24,9 @@ struct config {
   /// Listen addresses, Rust socket-address syntax: "127.0.0.1:0", "[::1]:2311".
   /// Port 0 picks a free port; every port-0 address gets the same port.
   std::vector<std::string> listen = {"127.0.0.1:0", "[::1]:0"};
-  /// null: plain TCP (upstream's --unencrypted). start() sets
-  /// SSL_OP_IGNORE_UNEXPECTED_EOF on it, so that a client's TCP half-close
-  /// without close_notify is an end of input that still gets its answer.
+  /// null: plain TCP (upstream's --unencrypted). Make it with
+  /// net::make_server_context, which also lets a TCP half-close without
+  /// close_notify read as an end of input that still gets its answer (F-5).
   net::tls_context tls;
   unsigned threads = 1;                                 ///< I/O threads
   std::chrono::milliseconds handshake_deadline{10000};  ///< TLS handshake must finish by then
