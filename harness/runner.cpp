@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "gday/harness/encode.hpp"
 #include "gday/server/server.hpp"
 #include "gday/wire/codec.hpp"
 #include "gday/wire/frame.hpp"
@@ -111,51 +112,6 @@ class scenario_run {
     return code;
   }
 
-  // The room code's JSON form for the profile.
-  std::string room_json(const std::string& code) const {
-    if (options_.profile != wire::profile::v1) return wire::encode_json_string(code);
-    std::string out = "[";
-    for (std::size_t i = 0; i < code.size(); ++i) {
-      if (i) out += ',';
-      out += std::to_string(static_cast<unsigned char>(code[i]));
-    }
-    return out + "]";
-  }
-
-  std::string expand(const std::string& text) const {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] != '$') {
-        out += text[i];
-        continue;
-      }
-      if (i + 1 < text.size() && text[i + 1] == '$') {
-        out += '$';
-        ++i;
-        continue;
-      }
-      const std::size_t close = text.find('}', i);
-      if (close == std::string::npos || i + 1 >= text.size() || text[i + 1] != '{') {
-        out += text.substr(i);  // the loader rejects this; never loop on it
-        break;
-      }
-      const std::string name = text.substr(i + 2, close - i - 2);
-      auto it = rooms_.find(name);
-      out += it == rooms_.end() ? std::string() : room_json(it->second);
-      i = close;
-    }
-    return out;
-  }
-
-  std::string variable(const nlohmann::json& value) const {
-    const std::string text = value.get<std::string>();
-    if (text.size() > 3 && text.rfind("${", 0) == 0 && text.back() == '}') {
-      auto it = rooms_.find(text.substr(2, text.size() - 3));
-      if (it != rooms_.end()) return it->second;
-    }
-    return text;
-  }
-
   std::string decode_for_transcript(const std::string& body, bool from_server) const {
     if (from_server) {
       auto m = wire::decode_server_msg(body, options_.profile);
@@ -223,11 +179,9 @@ class scenario_run {
         return connect(*c, false);
       }
       case step::kind::send:
-        return send(st, encode_message(st));
       case step::kind::send_body:
-        return send(st, frame_body(st));
       case step::kind::send_raw:
-        return send(st, st.raw);
+        return send(st, step_bytes(st, options_.profile, rooms_));
       case step::kind::expect:
         return expect(st);
       case step::kind::expect_closed:
@@ -250,55 +204,6 @@ class scenario_run {
         return concurrent(st);
     }
     return std::nullopt;
-  }
-
-  std::string encode_message(const step& st) {
-    const auto& m = st.message;
-    const std::string type = m.value("type", "");
-    const std::string code = m.contains("room_code") ? variable(m["room_code"]) : std::string();
-    const bool is_creator = m.value("is_creator", false);
-    wire::client_msg msg;
-    if (type == "CreateRoom") {
-      msg = wire::create_room{code};
-    } else if (type == "RecordPublicAddr") {
-      msg = wire::record_public_addr{code, is_creator};
-    } else {
-      wire::contact local;
-      if (m.contains("local_contact")) {
-        const auto& lc = m["local_contact"];
-        if (lc.contains("v4") && lc["v4"].is_string()) {
-          local.v4 = wire::parse_socket_addr_v4(lc["v4"].get<std::string>());
-        }
-        if (lc.contains("v6") && lc["v6"].is_string()) {
-          local.v6 = wire::parse_socket_addr_v6(lc["v6"].get<std::string>());
-        }
-      }
-      msg = wire::ready_to_share{local, code, is_creator};
-    }
-    auto frame = wire::encode_frame(msg, options_.profile);
-    return frame ? *frame : std::string();
-  }
-
-  std::string frame_body(const step& st) {
-    const std::string key(wire::to_string(options_.profile));
-    auto it = st.bodies.find(key);
-    if (it == st.bodies.end()) it = st.bodies.find("*");
-    const std::string body = it == st.bodies.end() ? std::string()
-                             : st.body_hex         ? it->second
-                                                   : expand(it->second);
-    std::size_t length = body.size();
-    if (st.length) {
-      length = *st.length;
-    } else {
-      const long long adjusted = static_cast<long long>(body.size()) + st.length_delta;
-      length = static_cast<std::size_t>(std::clamp(adjusted, 0LL, 65535LL));
-    }
-    std::string out;
-    out += static_cast<char>(st.version_byte.value_or(wire::version_byte(options_.profile)));
-    out += static_cast<char>((length >> 8) & 0xff);
-    out += static_cast<char>(length & 0xff);
-    out += body;
-    return out;
   }
 
   std::optional<step_failure> send(const step& st, const std::string& bytes) {
@@ -635,7 +540,7 @@ class scenario_run {
   const run_options& options_;
   std::mt19937_64 rng_;
   std::string bind_v4_;
-  std::map<std::string, std::string> rooms_;
+  room_codes rooms_;
   std::map<std::string, std::unique_ptr<probe>> conns_;
   std::map<std::string, wire::full_contact> captures_;
   std::map<std::string, clock_type::time_point> sent_at_;
