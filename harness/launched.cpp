@@ -108,6 +108,14 @@ class launched_lease final : public lease {
     std::error_code ec;
     return process_->child.running(ec);
   }
+  bool exited_within(std::chrono::milliseconds grace) override {
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (alive()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
   std::string log() override { return process_->log_since(log_from_); }
 
  private:

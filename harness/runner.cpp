@@ -68,9 +68,10 @@ class scenario_run {
     } else {
       r.failed_step = failed_step;
       r.reason = (failed_step.empty() ? "" : failed_step + ": ") + failure->reason;
-      if (failure->harness_error || !server_.alive()) {
+      r.server_died = server_.exited_within(scaled(milliseconds(250)));
+      if (failure->harness_error || r.server_died) {
         r.outcome = verdict::error;
-        if (!server_.alive()) r.reason = "server crashed or exited, after " + r.reason;
+        if (r.server_died) r.reason = "server crashed or exited, after " + r.reason;
       } else {
         r.outcome = s_.level == grade::must ? verdict::fail : verdict::non_strict;
       }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "../../harness/probe.hpp"
+#include "gday/cli/target_options.hpp"
 #include "gday/harness/coverage.hpp"
 #include "gday/harness/loader.hpp"
 #include "gday/harness/report.hpp"
@@ -82,14 +83,13 @@ std::optional<wire::profile> probe_profile(h::target& t, std::string& why) {
 
 int main(int argc, char** argv) try {
   po::options_description opts("run-scenarios [options] [ID|GLOB ...]");
-  std::string scenarios_dir = GDAY_SCENARIOS_DIR, protocol, server_cmd, target4, target6, ca, sni,
-              junit, json_out, baseline_file, faults, colour = "auto";
+  std::string scenarios_dir = GDAY_SCENARIOS_DIR, protocol, junit, json_out, baseline_file,
+              colour = "auto";
+  gday::cli::target_flags target_flags;
   std::vector<std::string> selection, excludes;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   double timeout_scale = 1.0;
   std::uint64_t seed = 0;
-  double room_timeout = 0;
-  std::uint32_t request_limit = 0;
   opts.add_options()("help,h", "show this help")(
       "list", "list the selected scenarios (id, requirements, grade, summary) and exit")(
       "coverage",
@@ -100,22 +100,7 @@ int main(int argc, char** argv) try {
       "exclude", po::value(&excludes)->composing(), "leave out ids matching GLOB (repeatable)")(
       "protocol", po::value(&protocol),
       "1, 2, 3, all or auto (default: all three for the embedded server, 1 otherwise; auto "
-      "asks the server)")(
-      "server-cmd", po::value(&server_cmd),
-      "start the server under test with this command; placeholders {port} {cert} {key} "
-      "{timeout} {request_limit}")("target", po::value(&target4),
-                                   "test a running server at HOST:PORT")(
-      "target-v6", po::value(&target6), "its IPv6 address [HOST]:PORT")(
-      "ca", po::value(&ca), "trust this CA file (--target)")(
-      "insecure", "accept any server certificate (--target)")(
-      "sni", po::value(&sni), "server name for SNI and certificate checks")(
-      "plain", "plain TCP instead of TLS")("room-timeout", po::value(&room_timeout),
-                                           "the --target server's room timeout, seconds")(
-      "request-limit", po::value(&request_limit), "the --target server's request limit")(
-      "allow-non-loopback", "allow --target addresses outside 127.0.0.0/8 and ::1")(
-      "embedded-fault", po::value(&faults),
-      "inject faults into the embedded server (comma-separated; self-test)")(
-      "jobs,j", po::value(&jobs), "scenarios at once (default: cores)")(
+      "asks the server)")("jobs,j", po::value(&jobs), "scenarios at once (default: cores)")(
       "timeout-scale", po::value(&timeout_scale), "multiply every deadline (slow machines)")(
       "seed", po::value(&seed), "seed for room codes (default random)")("junit", po::value(&junit),
                                                                         "write a JUnit XML report")(
@@ -126,6 +111,9 @@ int main(int argc, char** argv) try {
       "strict", "NON-STRICT results (SHOULD/MAY deviations) fail the run too (exit 1)")(
       "color", po::value(&colour), "auto, always or never")(
       "ids", po::value(&selection)->composing(), "scenario ids or globs");
+  po::options_description target_opts("Target (default: the embedded reference server)");
+  gday::cli::add_target_options(target_opts, target_flags);
+  opts.add(target_opts);
   po::positional_options_description positional;
   positional.add("ids", -1);
   po::variables_map vm;
@@ -142,9 +130,6 @@ int main(int argc, char** argv) try {
     return 0;
   }
   if (timeout_scale <= 0) return usage_error("--timeout-scale must be positive");
-  if (!server_cmd.empty() && !target4.empty()) {
-    return usage_error("--server-cmd and --target exclude each other");
-  }
 
   auto loaded = h::load_scenarios(scenarios_dir);
   if (!loaded) {
@@ -193,32 +178,12 @@ int main(int argc, char** argv) try {
     return 0;
   }
 
-  // The target.
-  std::unique_ptr<h::target> target;
-  const bool plain = vm.count("plain") > 0;
-  if (!server_cmd.empty()) {
-    target =
-        h::make_launched_target(h::launch_options{server_cmd, plain, std::chrono::seconds(10)});
-  } else if (!target4.empty()) {
-    h::remote_options r;
-    r.target4 = target4;
-    r.target6 = target6;
-    r.plain = plain;
-    r.tls_options.ca_file = ca;
-    r.tls_options.insecure = vm.count("insecure") > 0;
-    r.server_name = sni;
-    if (vm.count("room-timeout")) r.room_timeout_s = room_timeout;
-    if (vm.count("request-limit")) r.request_limit = request_limit;
-    r.allow_non_loopback = vm.count("allow-non-loopback") > 0;
-    auto made = h::make_remote_target(r);
-    if (!made) return usage_error(made.error());
-    target = std::move(*made);
-  } else {
-    target = h::make_embedded_target(plain, faults);
-  }
+  auto chosen_target = gday::cli::make_target(target_flags, vm);
+  if (!chosen_target) return usage_error(chosen_target.error());
+  auto target = std::move(chosen_target->target);
 
   std::vector<wire::profile> profiles;
-  const bool embedded = server_cmd.empty() && target4.empty();
+  const bool embedded = chosen_target->embedded;
   if (protocol.empty()) protocol = embedded ? "all" : "1";
   if (protocol == "all") {
     profiles = {wire::profile::v1, wire::profile::v2, wire::profile::v3};
@@ -276,7 +241,9 @@ int main(int argc, char** argv) try {
     options.fail_fast = vm.count("fail-fast") > 0;
     options.strict = vm.count("strict") > 0;
     options.rerun_prefix =
-        std::string(argv[0]) + " --protocol " + std::to_string(wire::version_byte(p));
+        std::string(argv[0]) +
+        (vm.count("scenarios") ? " --scenarios '" + scenarios_dir + "'" : std::string()) +
+        " --protocol " + std::to_string(wire::version_byte(p));
     auto batch = h::run_all(applicable, *target, options, [&](const h::scenario_result& r) {
       if (!base) {
         console.on_result(r);

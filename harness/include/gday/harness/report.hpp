@@ -52,6 +52,7 @@ struct scenario_result {
   std::vector<transcript_entry> transcript;
   std::vector<double> reply_latency_ms;  ///< per request/reply pair (spec T-6)
   std::string server_log;                ///< the launched server's stderr around this scenario
+  bool server_died = false;              ///< the server process was gone at the end (ERROR)
   std::string rerun;  ///< a command that re-runs just this scenario against the same target
   bool expected_failure = false;  ///< listed in the baseline (with `baseline_reason`)
   std::string baseline_reason;

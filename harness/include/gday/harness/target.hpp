@@ -33,6 +33,10 @@ class lease {
   virtual const endpoint_info& endpoints() const = 0;
   /// False once the server process died (launched targets).
   virtual bool alive() { return true; }
+  /// After a failure: whether the server is gone, waiting up to `grace` for
+  /// a process that is dying (a crash closes the connections a moment
+  /// before the process has exited).
+  virtual bool exited_within(std::chrono::milliseconds /*grace*/) { return !alive(); }
   /// Server output (stderr) captured since the lease began.
   virtual std::string log() { return {}; }
 };
