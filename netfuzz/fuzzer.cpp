@@ -1,0 +1,329 @@
+#include "gday/netfuzz/fuzzer.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "gday/harness/loader.hpp"
+#include "gday/harness/runner.hpp"
+#include "gday/netfuzz/oracle.hpp"
+
+namespace gday::netfuzz {
+namespace {
+
+using json = nlohmann::ordered_json;
+using clock_type = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+// How one run of a session went.
+struct outcome {
+  bool failed = false;
+  finding_kind kind = finding_kind::difference;
+  std::string signature;
+  harness::scenario_result result;
+  json file;             // the scenario that ran
+  std::string internal;  // set when the scenario could not be built (a fuzzer defect)
+};
+
+class fuzz_run {
+ public:
+  fuzz_run(harness::target& under_test, harness::target& reference, const fuzz_options& options,
+           const fuzz_callbacks& callbacks)
+      : target_(under_test), reference_(reference), options_(options), callbacks_(callbacks) {}
+
+  fuzz_summary run() {
+    const auto started = clock_type::now();
+    std::error_code ec;
+    fs::create_directories(options_.out_dir, ec);
+    if (ec) {
+      summary_.target_error = "cannot create " + options_.out_dir + ": " + ec.message();
+      return summary_;
+    }
+    // A session without actions is just the liveness exchange. The reference
+    // must pass it (else the fuzzer is broken); the target must at least be
+    // reachable; if it answers otherwise, that is the first finding.
+    session empty{options_.profile, {{"a", 4}}, {}, {}};
+    const std::string preflight = id_for_name("preflight");
+    auto ref = attempt(empty, reference_, preflight, false);
+    if (ref.failed || !ref.internal.empty()) {
+      summary_.target_error = "internal error: the reference does not complete a plain exchange: " +
+                              (ref.internal.empty() ? ref.result.reason : ref.internal);
+      return summary_;
+    }
+    auto first = attempt(empty, target_, preflight, false);
+    if (!first.internal.empty() ||
+        (first.result.outcome == harness::verdict::error && !first.result.server_died)) {
+      summary_.target_error =
+          "cannot fuzz the target: " +
+          (first.internal.empty() ? first.result.reason : first.internal) +
+          (first.result.server_log.empty() ? "" : "\nserver output:\n" + first.result.server_log);
+      return summary_;
+    }
+    if (first.failed) handle_failure(preflight, 0, 0, empty, first);
+    generator_options gen;
+    gen.profile = options_.profile;
+    gen.ipv6 = options_.ipv6;
+    bool fresh = false;
+    for (std::uint64_t i = 0;; ++i) {
+      if (options_.iterations && i >= *options_.iterations) break;
+      if (clock_type::now() - started >= options_.duration) break;
+      if (summary_.findings.size() >= options_.max_findings) break;
+      const std::uint64_t seed = session_seed(options_.seed, i);
+      const session s = generate_session(seed, gen);
+      const std::string id = id_for(i);
+      auto o = attempt(s, target_, id, fresh);
+      fresh = false;
+      ++summary_.iterations;
+      if (!o.internal.empty()) {
+        report_internal(id, o, "cannot build the scenario: " + o.internal);
+        continue;
+      }
+      if (options_.reference_every && i % options_.reference_every == 0) {
+        auto check = attempt(s, reference_, id, false);
+        if (check.failed) {
+          report_internal(id, check, "the reference failed: " + check.result.reason);
+        }
+      }
+      if (summary_.iterations % 100 == 0) log(std::to_string(summary_.iterations) + " sessions");
+      if (!o.failed) continue;
+      fresh = options_.fresh_servers;
+      handle_failure(id, i, seed, s, o);
+    }
+    summary_.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started);
+    return summary_;
+  }
+
+ private:
+  std::string id_for(std::uint64_t iteration) const {
+    return id_for_name(std::to_string(iteration));
+  }
+  std::string id_for_name(const std::string& name) const {
+    return "fuzz-v" + std::to_string(wire::version_byte(options_.profile)) + "-" +
+           std::to_string(options_.seed) + "-" + name;
+  }
+
+  void log(const std::string& line) {
+    if (callbacks_.log) callbacks_.log(line);
+  }
+
+  // Builds the scenario for `s` and runs it on `t`.
+  outcome attempt(const session& s, harness::target& t, const std::string& id, bool fresh) {
+    outcome o;
+    build_options b;
+    b.id = id;
+    b.settle = options_.settle;
+    auto built = build_scenario(s, b);
+    if (!built) {
+      o.internal = built.error();
+      return o;
+    }
+    o.file = built->file;
+    auto sc = harness::parse_scenario(o.file.dump(), id + ".json", id);
+    if (!sc) {
+      o.internal = "the built scenario does not load: " + sc.error().what();
+      return o;
+    }
+    if (fresh) sc->needs.fresh_server = true;
+    harness::run_options ro;
+    ro.profile = options_.profile;
+    ro.timeout_scale = options_.timeout_scale;
+    ro.seed = session_seed(options_.seed ^ 0x5eed, runs_) | 1;
+    ro.rerun_prefix = "run-scenarios --scenarios " + options_.out_dir + " --protocol " +
+                      std::to_string(wire::version_byte(options_.profile));
+    // Every run comes from its own 127.0.x.y, so per-IP rate limits of a
+    // long-running target do not add up across sessions.
+    const auto slot = static_cast<unsigned>(runs_++ % 62000);
+    o.result = harness::run_scenario(*sc, t, ro, slot);
+    using harness::verdict;
+    if (o.result.outcome == verdict::pass || o.result.outcome == verdict::non_strict) return o;
+    if (o.result.outcome == verdict::skip) {
+      o.internal = "the target skipped the scenario: " + o.result.reason;
+      return o;
+    }
+    o.failed = true;
+    std::size_t step = 0;
+    const bool has_step = std::sscanf(o.result.failed_step.c_str(), "/steps/%zu", &step) == 1;
+    // In the liveness exchange, an answer that is merely different is a
+    // difference; no answer, a refused or closed connection is not serving.
+    const bool no_answer = o.result.reason.find("timed out") != std::string::npos ||
+                           o.result.reason.find("closed") != std::string::npos ||
+                           o.result.reason.find("cannot open") != std::string::npos;
+    if (o.result.server_died) {
+      o.kind = finding_kind::crashed;
+    } else if (!has_step || (step >= built->liveness_from && no_answer)) {
+      o.kind = finding_kind::stopped_serving;
+    } else {
+      o.kind = finding_kind::difference;
+    }
+    // One crash or hang is reported once: its first symptom varies.
+    o.signature = std::string(to_string(o.kind));
+    if (o.kind == finding_kind::difference) o.signature += ": " + signature_of(o.result.reason);
+    return o;
+  }
+
+  bool same_failure(const outcome& a, const outcome& b) const {
+    return a.failed && b.failed && a.kind == b.kind &&
+           (a.kind != finding_kind::difference || a.signature == b.signature);
+  }
+
+  void handle_failure(const std::string& id, std::uint64_t i, std::uint64_t seed, const session& s,
+                      const outcome& o) {
+    if (seen_.count(o.signature)) {
+      ++summary_.duplicates;
+      log(id + ": " + o.signature + " (seen before)");
+      return;
+    }
+    log(id + ": " + std::string(to_string(o.kind)) + ": " + o.result.reason + "; reproducing");
+    // A finding must happen again, on a fresh server when there can be one.
+    auto again = attempt(s, target_, id, options_.fresh_servers);
+    if (!same_failure(o, again)) {
+      ++summary_.unconfirmed;
+      write(fs::path(options_.out_dir) / "unconfirmed" / (id + ".json"), o.file);
+      log(id + ": did not happen again; kept as unconfirmed/" + id + ".json");
+      return;
+    }
+    session small = s;
+    outcome last = again;
+    minimise(small, last, id);
+    // The reproducer must pass on the reference: else the oracle is wrong.
+    auto ref = attempt(small, reference_, id, false);
+    if (ref.failed || !ref.internal.empty()) {
+      report_internal(id, ref, "the reproducer fails on the reference too: " + ref.result.reason);
+      return;
+    }
+    finding f;
+    f.kind = last.kind;
+    f.iteration = i;
+    f.session_seed = seed;
+    f.id = id;
+    f.file = (fs::path(options_.out_dir) / (id + ".json")).string();
+    f.reason = last.result.reason;
+    f.signature = last.signature;
+    f.actions_before = s.actions.size();
+    f.actions_after = small.actions.size();
+    f.result = last.result;
+    write(f.file, last.file);
+    seen_.insert(o.signature);
+    seen_.insert(last.signature);
+    summary_.findings.push_back(f);
+    if (callbacks_.on_finding) callbacks_.on_finding(summary_.findings.back());
+  }
+
+  // Removes actions (halves, then quarters, ... then single ones) and write
+  // splits while the failure stays the same. `last` ends as the run of the
+  // smallest session that still fails.
+  void minimise(session& s, outcome& last, const std::string& id) {
+    std::size_t budget = options_.max_minimise_runs;
+    auto still_fails = [&](const session& candidate) {
+      if (budget == 0) return false;
+      --budget;
+      auto o = attempt(candidate, target_, id, options_.fresh_servers);
+      if (!same_failure(last, o)) return false;
+      last = std::move(o);
+      return true;
+    };
+    std::size_t chunk = std::max<std::size_t>(1, s.actions.size() / 2);
+    while (budget > 0 && !s.actions.empty()) {
+      bool removed = false;
+      for (std::size_t start = 0; start < s.actions.size() && budget > 0;) {
+        session candidate = s;
+        const auto from = candidate.actions.begin() + static_cast<std::ptrdiff_t>(start);
+        const auto to = candidate.actions.begin() +
+                        static_cast<std::ptrdiff_t>(std::min(start + chunk, s.actions.size()));
+        candidate.actions.erase(from, to);
+        if (still_fails(candidate)) {
+          s = std::move(candidate);
+          removed = true;
+        } else {
+          start += chunk;
+        }
+      }
+      if (chunk == 1 && !removed) break;
+      chunk = std::max<std::size_t>(1, chunk / 2);
+    }
+    for (std::size_t i = 0; i < s.actions.size() && budget > 0; ++i) {
+      if (!s.actions[i].contains("chunks") && !s.actions[i].contains("pause_ms")) continue;
+      session candidate = s;
+      candidate.actions[i].erase("chunks");
+      candidate.actions[i].erase("pause_ms");
+      if (still_fails(candidate)) s = std::move(candidate);
+    }
+  }
+
+  void report_internal(const std::string& id, const outcome& o, const std::string& why) {
+    ++summary_.reference_failures;
+    const auto path = fs::path(options_.out_dir) / ("internal-" + id + ".json");
+    if (!o.file.is_null()) write(path, o.file);
+    log("internal error (a fuzzer defect, please report it) in " + id + ": " + why +
+        (o.file.is_null() ? "" : "; scenario kept as " + path.string()));
+  }
+
+  void write(const fs::path& path, const json& file) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    std::ofstream out(path, std::ios::binary);
+    out << file.dump(2) << "\n";
+    if (!out) log("cannot write " + path.string());
+  }
+
+  harness::target& target_;
+  harness::target& reference_;
+  const fuzz_options& options_;
+  const fuzz_callbacks& callbacks_;
+  fuzz_summary summary_;
+  std::set<std::string> seen_;
+  std::uint64_t runs_ = 0;
+};
+
+}  // namespace
+
+std::string_view to_string(finding_kind k) noexcept {
+  switch (k) {
+    case finding_kind::difference:
+      return "difference";
+    case finding_kind::stopped_serving:
+      return "stopped serving";
+    case finding_kind::crashed:
+      return "crashed";
+  }
+  return "?";
+}
+
+std::uint64_t session_seed(std::uint64_t seed, std::uint64_t iteration) noexcept {
+  // splitmix64 of the pair: neighbouring iterations get unrelated sessions.
+  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (iteration + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::string signature_of(std::string_view reason) {
+  // The runner says "... (got X, expected Y); expected <the whole list>":
+  // the first difference is the misbehaviour, the rest depends on the session.
+  static const std::regex first_difference("\\(got ([^()]*)\\)");
+  static const std::regex field("\\(([A-Za-z]+[A-Za-z0-9.]*) is [^()]*, expected [^()]*\\)");
+  static const std::regex pointer("/steps(/[0-9]+|/concurrent)*(: )?");
+  static const std::regex connection("'[a-z][a-z0-9_]*'");
+  static const std::regex numbers("[0-9]+");
+  std::string text(reason);
+  std::smatch m;
+  if (std::regex_search(text, m, first_difference)) {
+    text = "got " + m[1].str();
+  } else if (std::regex_search(text, m, field)) {
+    text = m[1].str() + " differs";
+  } else {
+    text = text.substr(0, text.find(';'));
+  }
+  text = std::regex_replace(text, pointer, "");
+  text = std::regex_replace(text, connection, "'_'");
+  return std::regex_replace(text, numbers, "#");
+}
+
+fuzz_summary run_fuzzer(harness::target& under_test, harness::target& reference,
+                        const fuzz_options& options, const fuzz_callbacks& callbacks) {
+  return fuzz_run(under_test, reference, options, callbacks).run();
+}
+
+}  // namespace gday::netfuzz

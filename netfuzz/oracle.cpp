@@ -1,0 +1,381 @@
+#include "gday/netfuzz/oracle.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "gday/core/server_core.hpp"
+#include "gday/harness/encode.hpp"
+#include "gday/harness/loader.hpp"
+#include "gday/harness/target.hpp"
+#include "gday/wire/codec.hpp"
+
+namespace gday::netfuzz {
+namespace {
+
+using json = nlohmann::ordered_json;
+using std::chrono::milliseconds;
+
+// The connections and rooms of the liveness check.
+constexpr const char* live_a = "live_a";
+constexpr const char* live_b = "live_b";
+constexpr const char* live_room = "live";
+
+std::string action_conn(const json& action) {
+  for (const char* key : {"send", "send_body", "send_raw", "close", "connect"}) {
+    if (action.contains(key)) return action[key].get<std::string>();
+  }
+  return {};
+}
+
+// Room variables an action names, in `send` messages or `${...}` in bodies.
+void rooms_named(const json& action, std::set<std::string>& out) {
+  auto scan = [&](const std::string& text) {
+    for (auto at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {
+      if (at > 0 && text[at - 1] == '$') continue;  // "$${" is a literal "${"
+      const auto close = text.find('}', at);
+      if (close != std::string::npos) out.insert(text.substr(at + 2, close - at - 2));
+    }
+  };
+  if (action.contains("message") && action["message"].contains("room_code")) {
+    scan(action["message"]["room_code"].get<std::string>());
+  }
+  if (action.contains("body") && action["body"].is_string()) scan(action["body"]);
+}
+
+class builder {
+ public:
+  builder(const session& s, const build_options& options) : s_(s), options_(options) {
+    core::config cfg;
+    cfg.profile = s.profile;
+    cfg.room_timeout = std::chrono::duration_cast<core::clock_time>(
+        std::chrono::duration<double>(harness::chosen_room_timeout({})));
+    cfg.request_limit = harness::chosen_request_limit({});
+    core_ = std::make_unique<core::server_core>(cfg, now_);
+  }
+
+  wire::basic_result<built_scenario, std::string> build() {
+    // The connections the actions use, in declaration order.
+    std::set<std::string> used;
+    std::set<std::string> rooms;
+    for (const auto& a : s_.actions) {
+      used.insert(action_conn(a));
+      rooms_named(a, rooms);
+    }
+    for (const auto& c : s_.connections) {
+      if (used.count(c.name)) conns_.push_back(c);
+    }
+    if (conns_.empty())
+      conns_.push_back(s_.connections.empty() ? connection{"a", 4} : s_.connections.front());
+    for (const auto& r : s_.rooms) {
+      if (rooms.count(r)) rooms_.push_back(r);
+    }
+    if (options_.liveness) rooms_.push_back(live_room);
+    for (std::size_t i = 0; i < rooms_.size(); ++i) codes_[rooms_[i]] = oracle_code(i);
+
+    auto parsed = parse_actions(s_.actions);
+    if (!parsed) return parsed.error();
+    for (const auto& c : conns_) open(c);
+
+    std::size_t used_actions = 0;
+    for (std::size_t i = 0; i < s_.actions.size(); ++i) {
+      if (apply(s_.actions[i], (*parsed)[i])) ++used_actions;
+    }
+    flush_all();
+    // Whatever stays open must stay quiet.
+    std::vector<std::string> quiet;
+    for (const auto& c : conns_) {
+      if (!gone_.count(c.name)) quiet.push_back(c.name);
+    }
+    const auto settle = static_cast<long long>(options_.settle.count());
+    if (quiet.size() == 1) {
+      steps_.push_back({{"expect_silence", quiet.front()}, {"ms", settle}});
+    } else if (quiet.size() > 1) {
+      json branches = json::array();
+      for (const auto& name : quiet) {
+        branches.push_back(json::array({{{"expect_silence", name}, {"ms", settle}}}));
+      }
+      steps_.push_back({{"concurrent", branches}});
+    }
+
+    built_scenario out;
+    out.liveness_from = actions_end_ = steps_.size();
+    out.actions_used = used_actions;
+    if (options_.liveness) {
+      if (auto f = liveness(); !f.empty()) return f;
+    }
+    out.file = scenario_file();
+    return out;
+  }
+
+ private:
+  // ---- the reference core ----------------------------------------------------
+
+  core::endpoint endpoint_for(const connection& c, std::size_t index) const {
+    const auto port = static_cast<std::uint16_t>(20000 + index);
+    if (c.family == 6) {
+      wire::socket_addr_v6 a;
+      a.segments[7] = 1;
+      a.port = port;
+      return a;
+    }
+    return wire::socket_addr_v4{{127, 0, 0, 2}, port};
+  }
+
+  std::string oracle_code(std::size_t i) const {
+    if (s_.profile == wire::profile::v1) return std::string(32, static_cast<char>(0x10 + i));
+    return "oracle-room-" + std::to_string(i);
+  }
+
+  void open(const connection& c) {
+    const std::size_t index = ids_.size();
+    ids_[c.name] = index + 1;
+    names_[index + 1] = c.name;
+    endpoints_[c.name] = endpoint_for(c, index);
+    core_->open(index + 1, endpoints_[c.name], tick());
+  }
+
+  core::clock_time tick() {
+    now_ += std::chrono::milliseconds(1);
+    return now_;
+  }
+
+  // Takes the core's outputs into the per-connection pending replies.
+  void collect() {
+    for (auto& o : core_->take_outputs()) {
+      const std::string& name = names_[o.conn];
+      if (client_closed_.count(name)) continue;
+      if (o.what == core::output::kind::close) {
+        closing_.insert(name);
+        gone_.insert(name);
+        continue;
+      }
+      const std::string body = o.bytes.size() >= 3 ? o.bytes.substr(3) : std::string();
+      auto msg = wire::decode_server_msg(body, s_.profile);
+      if (msg) pending_[name].push_back(*msg);
+    }
+  }
+
+  // The parsed steps of `actions` (through the scenario loader, so the bytes
+  // are exactly the runner's).
+  wire::basic_result<std::vector<harness::step>, std::string> parse_actions(
+      const std::vector<json>& actions) {
+    json file = skeleton(/*eager=*/true);
+    file["steps"] = actions;
+    if (actions.empty()) file["steps"] = json::array({{{"wait_ms", 1}}});
+    auto loaded = harness::parse_scenario(file.dump(), "(generated)");
+    if (!loaded) return "generated actions do not load: " + loaded.error().what();
+    if (actions.empty()) return std::vector<harness::step>{};
+    return loaded->steps;
+  }
+
+  // Applies one action to the core and writes it (and the expectations it
+  // makes due) as steps. False if it was left out.
+  bool apply(const json& action, const harness::step& st) {
+    const std::string conn = action_conn(action);
+    if (!ids_.count(conn) || gone_.count(conn) || half_closed_.count(conn)) return false;
+    const auto id = ids_[conn];
+    const bool closes = st.what == harness::step::kind::close;
+    if (closes && st.how != harness::step::close_mode::half && core_->reading_paused(id)) {
+      return false;
+    }
+    // Everything another connection is due must have arrived first, so that
+    // the server has processed what caused it; before a close, this
+    // connection's own replies too.
+    for (const auto& c : conns_) {
+      if (c.name != conn || closes) flush(c.name);
+    }
+    steps_.push_back(action);
+    const std::size_t at = steps_.size() - 1;
+    switch (st.what) {
+      case harness::step::kind::close:
+        if (st.how == harness::step::close_mode::half) {
+          half_closed_.insert(conn);
+          core_->end_of_input(id, tick());
+        } else {
+          client_closed_.insert(conn);
+          gone_.insert(conn);
+          pending_.erase(conn);
+          core_->closed(id, tick());
+        }
+        break;
+      default:
+        core_->receive(id, harness::step_bytes(st, s_.profile, codes_), tick());
+        break;
+    }
+    collect();
+    // Bytes written after the server closed the connection meet a reset,
+    // which may destroy the replies before the client reads them: a send
+    // the server closes on goes out in one write. (The server's answer does
+    // not depend on the split.)
+    if (gone_.count(conn) && !client_closed_.count(conn)) {
+      steps_[at].erase("chunks");
+      steps_[at].erase("pause_ms");
+    }
+    return true;
+  }
+
+  void flush_all() {
+    for (const auto& c : conns_) flush(c.name);
+    flush(live_a);
+    flush(live_b);
+  }
+
+  // The expect step for what `conn` is due, if anything.
+  void flush(const std::string& conn) {
+    auto& replies = pending_[conn];
+    const bool closed = closing_.count(conn) > 0;
+    if (replies.empty() && !closed) return;
+    if (replies.empty()) {
+      steps_.push_back({{"expect_closed", conn}});
+    } else {
+      json patterns = json::array();
+      for (const auto& m : replies) patterns.push_back(pattern(m));
+      json st = {{"expect", conn}};
+      if (patterns.size() == 1) {
+        st["reply"] = patterns.front();
+      } else {
+        st["replies"] = patterns;
+      }
+      if (closed) st["then"] = "closed";
+      steps_.push_back(st);
+    }
+    replies.clear();
+    closing_.erase(conn);
+  }
+
+  // ---- writing the scenario --------------------------------------------------
+
+  json address(const std::optional<wire::socket_addr_v4>& a) const {
+    if (!a) return nullptr;
+    for (const auto& [name, ep] : endpoints_) {
+      if (const auto* v4 = std::get_if<wire::socket_addr_v4>(&ep); v4 && *v4 == *a) {
+        return "@" + name;
+      }
+    }
+    return wire::to_string(*a);
+  }
+  json address(const std::optional<wire::socket_addr_v6>& a) const {
+    if (!a) return nullptr;
+    for (const auto& [name, ep] : endpoints_) {
+      if (const auto* v6 = std::get_if<wire::socket_addr_v6>(&ep); v6 && *v6 == *a) {
+        return "@" + name;
+      }
+    }
+    return wire::to_string(*a);
+  }
+
+  json pattern(const wire::server_msg& m) const {
+    const std::string type(wire::variant_name(m.type));
+    if (!wire::carries_contact(m.type)) return type;
+    const auto& c = m.contact;
+    return {{"type", type},
+            {"local", {{"v4", address(c.local.v4)}, {"v6", address(c.local.v6)}}},
+            {"public", {{"v4", address(c.public_.v4)}, {"v6", address(c.public_.v6)}}}};
+  }
+
+  // A fresh exchange on two new connections: the server still serves.
+  std::string liveness() {
+    const connection a{live_a, 4}, b{live_b, 4};
+    lazy_.push_back(a);
+    lazy_.push_back(b);
+    std::vector<json> actions = {
+        {{"send", live_a}, {"message", {{"type", "CreateRoom"}, {"room_code", "${live}"}}}},
+        {{"send", live_a},
+         {"message",
+          {{"type", "ReadyToShare"},
+           {"room_code", "${live}"},
+           {"is_creator", true},
+           {"local_contact", {{"v4", "10.1.1.1:1"}, {"v6", nullptr}}}}}},
+        {{"send", live_b},
+         {"message",
+          {{"type", "ReadyToShare"},
+           {"room_code", "${live}"},
+           {"is_creator", false},
+           {"local_contact", {{"v4", nullptr}, {"v6", nullptr}}}}}},
+    };
+    for (const auto& c : lazy_) {
+      steps_.push_back({{"connect", c.name}});
+      conns_.push_back(c);
+      open(c);
+    }
+    auto parsed = parse_actions(actions);
+    if (!parsed) return parsed.error();
+    for (std::size_t i = 0; i < actions.size(); ++i) apply(actions[i], (*parsed)[i]);
+    flush_all();
+    return {};
+  }
+
+  // The scenario file without steps; `eager` declares every connection
+  // opened at the start (for loading actions on their own).
+  json skeleton(bool eager = false) const {
+    json conns = json::object();
+    for (const auto& c : conns_) {
+      const bool lazy = std::any_of(lazy_.begin(), lazy_.end(),
+                                    [&](const connection& l) { return l.name == c.name; });
+      json spec = {{"family", c.family}};
+      if (lazy && !eager) spec["lazy"] = true;
+      conns[c.name] = spec;
+    }
+    json file = {{"id", options_.id},
+                 {"summary", options_.summary},
+                 {"requirements", requirements()},
+                 {"grade", "MUST"},
+                 {"profiles", json::array({std::string(wire::to_string(s_.profile))})},
+                 {"tags", json::array({"fuzz"})},
+                 {"connections", conns}};
+    if (!rooms_.empty()) file["rooms"] = rooms_;
+    return file;
+  }
+
+  // The requirements the scenario's steps touch.
+  json requirements() const {
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < std::min(actions_end_, steps_.size()); ++i) {
+      const auto& st = steps_[i];
+      if (st.contains("message")) {
+        const std::string t = st["message"].value("type", "");
+        ids.insert(t == "CreateRoom" ? "M-1" : t == "RecordPublicAddr" ? "M-2" : "M-3");
+      }
+      if (st.contains("replies")) ids.insert("M-4");
+      if (st.contains("send_body") || st.contains("send_raw")) ids.insert("F-3");
+      if (st.contains("version")) ids.insert("F-2");
+      if (st.contains("chunks")) ids.insert("F-4");
+      if (st.contains("close")) ids.insert("T-4");
+    }
+    if (options_.liveness) ids.insert("F-6");
+    if (ids.empty()) ids.insert("T-4");
+    return json(std::vector<std::string>(ids.begin(), ids.end()));
+  }
+
+  json scenario_file() const {
+    json file = skeleton();
+    file["steps"] = steps_;
+    return file;
+  }
+
+  const session& s_;
+  const build_options& options_;
+  core::clock_time now_{std::chrono::seconds(1)};
+  std::unique_ptr<core::server_core> core_;
+  std::vector<connection> conns_, lazy_;
+  std::vector<std::string> rooms_;
+  harness::room_codes codes_;
+  std::map<std::string, core::connection_id> ids_;
+  std::map<core::connection_id, std::string> names_;
+  std::map<std::string, core::endpoint> endpoints_;
+  std::map<std::string, std::vector<wire::server_msg>> pending_;
+  std::set<std::string> closing_, gone_, client_closed_, half_closed_;
+  std::vector<json> steps_;
+  std::size_t actions_end_ = std::numeric_limits<std::size_t>::max();  // where liveness begins
+};
+
+}  // namespace
+
+wire::basic_result<built_scenario, std::string> build_scenario(const session& s,
+                                                               const build_options& options) {
+  return builder(s, options).build();
+}
+
+}  // namespace gday::netfuzz

@@ -1,0 +1,516 @@
+#include "gday/netfuzz/session.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "gday/harness/encode.hpp"
+#include "gday/wire/codec.hpp"
+#include "gday/wire/messages.hpp"
+
+namespace gday::netfuzz {
+namespace {
+
+using json = nlohmann::ordered_json;
+using ordered = nlohmann::ordered_json;
+
+// Rooms: "room" is the base exchange's, "other" one that mutations move
+// requests to (created or not, depending on the mutations).
+const std::vector<std::string> room_names = {"room", "other"};
+
+const std::vector<std::string> v4_addresses = {"10.0.0.2:5000", "192.168.1.20:49152", "0.0.0.0:0",
+                                               "255.255.255.255:65535", "127.0.0.1:1"};
+const std::vector<std::string> v6_addresses = {"[fe80::1%2]:5000", "[::1]:1", "[2001:db8::5]:443",
+                                               "[::ffff:1.2.3.4]:9", "[::]:0"};
+const std::vector<std::string> types = {"CreateRoom", "RecordPublicAddr", "ReadyToShare"};
+
+json message(const std::string& type, const std::string& room, bool is_creator) {
+  json m = {{"type", type}, {"room_code", "${" + room + "}"}};
+  if (type != "CreateRoom") m["is_creator"] = is_creator;
+  if (type == "ReadyToShare") m["local_contact"] = {{"v4", nullptr}, {"v6", nullptr}};
+  return m;
+}
+
+json send(const std::string& conn, json msg) {
+  return {{"send", conn}, {"message", std::move(msg)}};
+}
+
+json random_local_contact(rng& r) {
+  json c = {{"v4", nullptr}, {"v6", nullptr}};
+  if (r.chance(60)) c["v4"] = r.pick(v4_addresses);
+  if (r.chance(40)) c["v6"] = r.pick(v6_addresses);
+  return c;
+}
+
+std::vector<std::string> names_of(const session& s) {
+  std::vector<std::string> out;
+  for (const auto& c : s.connections) out.push_back(c.name);
+  return out;
+}
+
+std::string hex_of(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i) out += ' ';
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+bool valid_utf8(std::string_view s) {
+  static constexpr std::array<std::uint32_t, 4> least = {0, 0x80, 0x800, 0x10000};
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = c;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c >> 5) == 6) {
+      n = 1, cp = c & 0x1f;
+    } else if ((c >> 4) == 14) {
+      n = 2, cp = c & 0x0f;
+    } else if ((c >> 3) == 30) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d >> 6) != 2) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// ---- bodies -----------------------------------------------------------------
+//
+// A body is mutated as JSON where the room code is a marker string, then
+// written as a send_body template in which the marker becomes "${room}": the
+// room code stays fresh per run however the body around it is changed.
+
+std::string marker(const std::string& room) { return "\x01" + room + "\x01"; }
+
+// The message's body for the profile, as JSON with the room code replaced by
+// the marker (the encoder's own output otherwise, so key order is upstream's).
+ordered body_json(const json& msg, wire::profile p, std::string& room) {
+  const std::string code_var = msg.value("room_code", "${room}");
+  room = code_var.size() > 3 ? code_var.substr(2, code_var.size() - 3) : "room";
+  const std::string placeholder =
+      p == wire::profile::v1 ? std::string(32, '\xee') : std::string("ROOM-MARKER");
+  harness::step st;
+  st.what = harness::step::kind::send;
+  st.message = nlohmann::json::parse(msg.dump());
+  st.message["room_code"] = "${" + room + "}";
+  const std::string frame = harness::step_bytes(st, p, {{room, placeholder}});
+  std::string body = frame.size() > 3 ? frame.substr(3) : std::string("{}");
+  const std::string code_json = harness::room_code_json(placeholder, p);
+  const auto at = body.find(code_json);
+  if (at != std::string::npos) body.replace(at, code_json.size(), json(marker(room)).dump());
+  return ordered::parse(body, nullptr, false);
+}
+
+// A value of another JSON type than `v` (for the room code: never a string
+// on v2/v3, where any string is a valid code that would outlive the run).
+ordered other_value(const ordered& v, rng& r, bool is_room, wire::profile p) {
+  std::vector<ordered> choices = {ordered(nullptr),
+                                  ordered(true),
+                                  ordered(0),
+                                  ordered(-1),
+                                  ordered(1e300),
+                                  ordered(256),
+                                  ordered::array(),
+                                  ordered::object(),
+                                  ordered(3.5),
+                                  ordered({1, 2}),
+                                  ordered(18446744073709551615ULL)};
+  if (!is_room || p == wire::profile::v1) {
+    choices.push_back(ordered("x"));
+    choices.push_back(ordered(""));
+    choices.push_back(ordered("true"));
+  }
+  if (is_room && p == wire::profile::v1) {
+    ordered short_code = ordered::array();
+    for (int i = 0; i < 31; ++i) short_code.push_back(i);
+    choices.push_back(short_code);
+    ordered long_code = short_code;
+    long_code.push_back(1);
+    long_code.push_back(2);
+    choices.push_back(long_code);
+    ordered big = long_code;
+    big.erase(big.size() - 1);
+    big[0] = 256;
+    choices.push_back(big);
+  }
+  ordered out = r.pick(choices);
+  if (out == v) out = ordered("changed");
+  return out;
+}
+
+// The objects inside `v` (itself included), for picking one to change.
+void objects_in(ordered& v, std::vector<ordered*>& out) {
+  if (!v.is_object()) return;
+  out.push_back(&v);
+  for (auto& [key, value] : v.items()) objects_in(value, out);
+}
+
+void mutate_structure(ordered& body, rng& r, wire::profile p, const std::string& room) {
+  std::vector<ordered*> objects;
+  objects_in(body, objects);
+  if (objects.empty()) {
+    body = ordered::object();
+    return;
+  }
+  ordered& obj = *objects[r.below(objects.size())];
+  std::vector<std::string> keys;
+  for (auto& [key, value] : obj.items()) keys.push_back(key);
+  switch (r.below(7)) {
+    case 0:  // drop a field
+      if (!keys.empty()) obj.erase(r.pick(keys));
+      break;
+    case 1:  // an unknown field
+      obj[r.chance(50) ? "extra" : "Type"] = other_value(ordered(nullptr), r, false, p);
+      break;
+    case 2:  // retype a field
+      if (!keys.empty()) {
+        const std::string key = r.pick(keys);
+        const bool is_room = obj[key] == ordered(marker(room));
+        obj[key] = other_value(obj[key], r, is_room, p);
+      }
+      break;
+    case 3: {  // rename a field or variant
+      if (keys.empty()) break;
+      const std::string key = r.pick(keys);
+      static const std::vector<std::string> suffixes = {"s", "_", " "};
+      std::string renamed = key + r.pick(suffixes);
+      if (r.chance(30) && !key.empty()) renamed = key.substr(0, key.size() - 1);
+      ordered value = obj[key];
+      obj.erase(key);
+      obj[renamed] = value;
+      break;
+    }
+    case 4: {  // change the "type" tag's value (v2/v3) or the variant (v1)
+      if (obj.contains("type") && obj["type"].is_string()) {
+        static const std::vector<std::string> tags = {
+            "CreateRoom", "RecordPublicAddr", "ReadyToShare", "createRoom", "RoomCreated", ""};
+        obj["type"] = r.pick(tags);
+      } else if (!keys.empty()) {
+        obj[r.pick(types)] = obj[keys.front()];
+      }
+      break;
+    }
+    case 5: {  // deep nesting under a new key (J-8)
+      ordered deep = ordered::array();
+      const int depth = r.chance(50) ? 126 : 130;
+      for (int i = 0; i < depth; ++i) deep = ordered::array({deep});
+      obj["deep"] = deep;
+      break;
+    }
+    default:  // an address field holding something else
+      if (obj.contains("v4") || obj.contains("v6")) {
+        static const std::vector<std::string> bad = {"1.2.3.4",       "[::1]:5", "01.2.3.4:5",
+                                                     "1.2.3.4:65536", "::1:5",   "[fe80::1%x]:5",
+                                                     "1.2.3.4:5 ",    "[::1]:0"};
+        obj[r.chance(50) ? "v4" : "v6"] = r.pick(bad);
+      } else if (!keys.empty()) {
+        obj.erase(r.pick(keys));
+      }
+      break;
+  }
+}
+
+// Positions of `text` outside the room markers, which byte changes leave whole.
+bool inside_marker(const std::string& text, const std::string& quoted, std::size_t pos) {
+  for (auto at = text.find(quoted); at != std::string::npos; at = text.find(quoted, at + 1)) {
+    if (pos > at && pos < at + quoted.size()) return true;
+  }
+  return false;
+}
+
+void mutate_bytes(std::string& text, rng& r, const std::string& quoted_marker) {
+  auto position = [&] {
+    std::size_t pos = r.below(text.size() + 1);
+    for (int tries = 0; tries < 8 && inside_marker(text, quoted_marker, pos); ++tries) {
+      pos = r.below(text.size() + 1);
+    }
+    return inside_marker(text, quoted_marker, pos) ? text.size() : pos;
+  };
+  switch (r.below(7)) {
+    case 0:  // cut short
+      text.resize(position());
+      break;
+    case 1: {  // trailing bytes
+      static const std::vector<std::string> tails = {" ", "\n", "x", "}", "{}", "\t", ",", "0"};
+      text += r.pick(tails);
+      break;
+    }
+    case 2: {  // whitespace between tokens (or inside one)
+      static const std::vector<std::string> spaces = {" ", "\t", "\r\n", "\f", "\v"};
+      text.insert(position(), r.pick(spaces));
+      break;
+    }
+    case 3: {  // one byte replaced
+      const std::size_t pos = position();
+      if (pos < text.size()) text[pos] = static_cast<char>(r.below(256));
+      break;
+    }
+    case 4:  // nothing at all (spec F-3: an empty body)
+      text.clear();
+      break;
+    case 5:  // the body twice
+      text += text;
+      break;
+    default: {  // a letter written as a \u escape: the same JSON text to a decoder
+      for (int tries = 0; tries < 16; ++tries) {
+        const std::size_t pos = position();
+        if (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos])) && pos > 0 &&
+            text[pos - 1] != '\\') {
+          static constexpr char digits[] = "0123456789abcdef";
+          const auto c = static_cast<unsigned char>(text[pos]);
+          text.replace(pos, 1, std::string("\\u00") + digits[c >> 4] + digits[c & 15]);
+          break;
+        }
+      }
+      break;
+    }
+  }
+}
+
+// The send_body step for a mutated body, or send_raw-like hex when the
+// bytes are not text a template can hold.
+json body_step(const std::string& conn, const std::string& text, const std::string& room,
+               wire::profile p, rng& r) {
+  const std::string quoted = json(marker(room)).dump();
+  std::string tmpl;
+  for (char c : text) tmpl += c == '$' ? std::string("$$") : std::string(1, c);
+  for (auto at = tmpl.find(quoted); at != std::string::npos; at = tmpl.find(quoted, at)) {
+    tmpl.replace(at, quoted.size(), "${" + room + "}");
+  }
+  json st = {{"send_body", conn}};
+  if (valid_utf8(tmpl) && tmpl.find('\0') == std::string::npos) {
+    st["body"] = tmpl;
+    return st;
+  }
+  // Not text: the code is written out, a fresh one per session so that runs
+  // never meet in a room.
+  std::string code;
+  if (p == wire::profile::v1) {
+    for (int i = 0; i < 32; ++i) code += static_cast<char>(r.below(256));
+  } else {
+    for (int i = 0; i < 16; ++i) code += static_cast<char>('a' + r.below(26));
+  }
+  std::string bytes = text;
+  for (auto at = bytes.find(quoted); at != std::string::npos; at = bytes.find(quoted, at)) {
+    const std::string code_json = harness::room_code_json(code, p);
+    bytes.replace(at, quoted.size(), code_json);
+    at += code_json.size();
+  }
+  st["body_hex"] = hex_of(bytes);
+  return st;
+}
+
+// ---- actions ----------------------------------------------------------------
+
+json random_message(rng& r) {
+  json m = message(r.pick(types), r.chance(80) ? "room" : "other", r.chance(50));
+  if (m["type"] == "ReadyToShare") m["local_contact"] = random_local_contact(r);
+  return m;
+}
+
+json random_raw(rng& r, wire::profile p) {
+  const auto v = static_cast<char>(wire::version_byte(p));
+  switch (r.below(4)) {
+    case 0:
+      return hex_of(std::string(1, v));  // a header cut after the version byte
+    case 1:
+      return hex_of(std::string{v, '\0'});  // ... after one length byte
+    case 2:
+      return hex_of(std::string{v, '\0', '\0'});  // a frame with an empty body
+    default: {
+      std::string bytes(1 + r.below(8), '\0');
+      for (auto& b : bytes) b = static_cast<char>(r.below(256));
+      return hex_of(bytes);
+    }
+  }
+}
+
+void set_chunks(json& st, rng& r) {
+  if (r.chance(40)) {
+    st["chunks"] = "bytewise";
+  } else {
+    json sizes = json::array();
+    const std::size_t n = 1 + r.below(3);
+    for (std::size_t i = 0; i < n; ++i) sizes.push_back(1 + r.below(7));
+    st["chunks"] = sizes;
+  }
+  if (r.chance(50)) st["pause_ms"] = 1 + r.below(3);
+}
+
+// The base: an upstream client pair's exchange. Each side records its public
+// address on IPv4 and, when allowed, IPv6, then both send ReadyToShare.
+session base_exchange(rng& r, const generator_options& options) {
+  session s;
+  s.profile = options.profile;
+  s.rooms = room_names;
+  s.connections = {{"a", 4}, {"b", 4}};
+  if (options.ipv6) {
+    s.connections.push_back({"a6", 6});
+    s.connections.push_back({"b6", 6});
+  }
+  s.actions.push_back(send("a", message("CreateRoom", "room", true)));
+  s.actions.push_back(send("a", message("RecordPublicAddr", "room", true)));
+  if (options.ipv6) s.actions.push_back(send("a6", message("RecordPublicAddr", "room", true)));
+  s.actions.push_back(send("b", message("RecordPublicAddr", "room", false)));
+  if (options.ipv6) s.actions.push_back(send("b6", message("RecordPublicAddr", "room", false)));
+  json ready_a = message("ReadyToShare", "room", true);
+  ready_a["local_contact"] = random_local_contact(r);
+  json ready_b = message("ReadyToShare", "room", false);
+  ready_b["local_contact"] = random_local_contact(r);
+  s.actions.push_back(send("a", ready_a));
+  s.actions.push_back(send("b", ready_b));
+  return s;
+}
+
+}  // namespace
+
+void mutate(session& s, rng& r, const generator_options& /*options*/) {
+  const auto conns = names_of(s);
+  auto& acts = s.actions;
+  auto insert_at = [&](json st) {
+    acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(r.below(acts.size() + 1)),
+                std::move(st));
+  };
+  const unsigned op = static_cast<unsigned>(r.below(13));
+  if (acts.empty() || op >= 10) {
+    switch (acts.empty() ? 0 : op - 10) {
+      case 0:
+        insert_at(send(r.pick(conns), random_message(r)));
+        return;
+      case 1: {
+        json st = {{"send_raw", r.pick(conns)}, {"hex", random_raw(r, s.profile)}};
+        if (r.chance(20)) set_chunks(st, r);
+        insert_at(std::move(st));
+        return;
+      }
+      default: {
+        static const std::vector<std::string> hows = {"fin", "rst", "half"};
+        insert_at({{"close", r.pick(conns)}, {"how", r.pick(hows)}});
+        return;
+      }
+    }
+  }
+  const std::size_t i = r.below(acts.size());
+  json& st = acts[i];
+  const bool has_message = st.contains("send") && st.contains("message");
+  switch (op) {
+    case 0:
+      acts.erase(acts.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    case 1:
+      acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(i), st);
+      return;
+    case 2: {
+      json moved = st;
+      acts.erase(acts.begin() + static_cast<std::ptrdiff_t>(i));
+      insert_at(std::move(moved));
+      return;
+    }
+    case 3: {  // another connection
+      for (const char* key : {"send", "send_body", "send_raw", "close"}) {
+        if (st.contains(key)) st[key] = r.pick(conns);
+      }
+      return;
+    }
+    case 4:
+      if (has_message) {
+        st["message"]["room_code"] = "${" + r.pick(room_names) + "}";
+        return;
+      }
+      break;
+    case 5:
+      if (has_message && st["message"].contains("is_creator")) {
+        st["message"]["is_creator"] = !st["message"]["is_creator"].get<bool>();
+        return;
+      }
+      break;
+    case 6:
+      if (has_message) {
+        const json old = st["message"];
+        json m = message(r.pick(types), "room", old.value("is_creator", r.chance(50)));
+        m["room_code"] = old["room_code"];
+        if (m["type"] == "ReadyToShare") m["local_contact"] = random_local_contact(r);
+        st["message"] = m;
+        return;
+      }
+      break;
+    case 7:
+      if (has_message && st["message"]["type"] == "ReadyToShare") {
+        st["message"]["local_contact"] = random_local_contact(r);
+        return;
+      }
+      break;
+    case 8:
+      if (has_message) {  // rewrite the body
+        std::string room;
+        ordered body = body_json(st["message"], s.profile, room);
+        if (r.chance(70)) mutate_structure(body, r, s.profile, room);
+        std::string text = body.dump();
+        if (r.chance(50)) mutate_bytes(text, r, json(marker(room)).dump());
+        st = body_step(st["send"].get<std::string>(), text, room, s.profile, r);
+        return;
+      }
+      break;
+    case 9:
+      if (has_message) {  // change the header
+        std::string room;
+        const std::string text = body_json(st["message"], s.profile, room).dump();
+        json changed = body_step(st["send"].get<std::string>(), text, room, s.profile, r);
+        switch (r.below(3)) {
+          case 0: {
+            static const std::vector<int> versions = {0, 1, 2, 3, 4, 255};
+            int v = r.pick(versions);
+            if (v == wire::version_byte(s.profile)) v = 0;
+            changed["version"] = v;
+            break;
+          }
+          case 1: {
+            static const std::vector<int> deltas = {-3, -1, 1, 2, 40};
+            changed["length_delta"] = r.pick(deltas);
+            break;
+          }
+          default: {
+            static const std::vector<int> lengths = {0, 1, 2, 65535};
+            changed["length"] = r.pick(lengths);
+            break;
+          }
+        }
+        st = changed;
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  // The chosen mutation did not apply to this step: split its writes instead.
+  if (st.contains("send") || st.contains("send_body") || st.contains("send_raw")) {
+    set_chunks(st, r);
+  } else {
+    insert_at(send(r.pick(conns), random_message(r)));
+  }
+}
+
+session generate_session(std::uint64_t seed, const generator_options& options) {
+  rng r(seed);
+  session s = base_exchange(r, options);
+  const std::size_t n = r.below(options.max_mutations + 1);
+  for (std::size_t k = 0; k < n; ++k) mutate(s, r, options);
+  return s;
+}
+
+}  // namespace gday::netfuzz
