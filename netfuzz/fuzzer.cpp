@@ -60,7 +60,7 @@ class fuzz_run {
           (first.result.server_log.empty() ? "" : "\nserver output:\n" + first.result.server_log);
       return summary_;
     }
-    if (first.failed) handle_failure(preflight, 0, 0, empty, first);
+    if (first.failed) handle_failure(preflight, "the preflight exchange", 0, 0, empty, first);
     generator_options gen;
     gen.profile = options_.profile;
     gen.ipv6 = options_.ipv6;
@@ -88,7 +88,7 @@ class fuzz_run {
       if (summary_.iterations % 100 == 0) log(std::to_string(summary_.iterations) + " sessions");
       if (!o.failed) continue;
       fresh = options_.fresh_servers;
-      handle_failure(id, i, seed, s, o);
+      handle_failure(id, "session " + std::to_string(i), i, seed, s, o);
     }
     summary_.elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started);
@@ -168,8 +168,8 @@ class fuzz_run {
            (a.kind != finding_kind::difference || a.signature == b.signature);
   }
 
-  void handle_failure(const std::string& id, std::uint64_t i, std::uint64_t seed, const session& s,
-                      const outcome& o) {
+  void handle_failure(const std::string& id, const std::string& where, std::uint64_t i,
+                      std::uint64_t seed, const session& s, const outcome& o) {
     if (seen_.count(o.signature)) {
       ++summary_.duplicates;
       log(id + ": " + o.signature + " (seen before)");
@@ -196,6 +196,7 @@ class fuzz_run {
     finding f;
     f.kind = last.kind;
     f.iteration = i;
+    f.where = where;
     f.session_seed = seed;
     f.id = id;
     f.file = (fs::path(options_.out_dir) / (id + ".json")).string();

@@ -31,6 +31,7 @@ std::string_view to_string(finding_kind k) noexcept;
 struct finding {
   finding_kind kind = finding_kind::difference;
   std::uint64_t iteration = 0;
+  std::string where;                ///< "session 17", or "the preflight exchange"
   std::uint64_t session_seed = 0;   ///< generate_session() seed of the original input
   std::string id;                   ///< scenario id (file name without .json)
   std::string file;                 ///< the reproducer scenario

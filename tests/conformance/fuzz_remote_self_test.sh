@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Self-test of the network fuzzer (issue 6): against `gday-reference-server
+# --fault X` launched by --server-cmd, gday-fuzz-remote must find each of
+# three faults within 60 s (exit 1) and write a reproducer scenario that
+# run-scenarios then fails on (exit 1) while the fault-free server passes it;
+# against the fault-free server it must find nothing (exit 0).
+# Usage: fuzz_remote_self_test.sh FUZZER RUNNER SERVER [CLEAN_SECONDS]
+set -uo pipefail
+fuzzer=$1
+runner=$2
+server=$3
+clean_seconds=${4:-20}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+server_cmd() {
+  echo "$server $* -k {key} -c {cert} -a 127.0.0.1:{port} -a [::1]:{port} -t {timeout} -r {request_limit} -v off"
+}
+
+failed=0
+for fault in wrong-error-for-taken-room own-contact-in-peer-contact crash-on-empty-body; do
+  dir=$out/$fault
+  timeout 300 "$fuzzer" --seed 1 --duration 60 --max-findings 1 --out "$dir" \
+    --server-cmd "$(server_cmd --fault "$fault")" >"$out/$fault.log" 2>&1
+  rc=$?
+  reproducer=$(find "$dir" -maxdepth 1 -name 'fuzz-*.json' | head -1)
+  if [ "$rc" -ne 1 ] || [ -z "$reproducer" ]; then
+    echo "MISSED   $fault (gday-fuzz-remote exit $rc)"
+    tail -20 "$out/$fault.log"
+    failed=1
+    continue
+  fi
+  id=$(basename "$reproducer" .json)
+  "$runner" --scenarios "$dir" --protocol 1 --color never \
+    --server-cmd "$(server_cmd --fault "$fault")" "$id" >"$out/$fault.replay" 2>&1
+  replay_faulty=$?
+  "$runner" --scenarios "$dir" --protocol 1 --color never \
+    --server-cmd "$(server_cmd)" "$id" >"$out/$fault.clean" 2>&1
+  replay_clean=$?
+  # A crash is an ERROR (exit 3) when replayed: the server died mid-scenario.
+  if { [ "$replay_faulty" -ne 1 ] && [ "$replay_faulty" -ne 3 ]; } || [ "$replay_clean" -ne 0 ]; then
+    echo "BAD REPRODUCER for $fault: run-scenarios exit $replay_faulty on the faulty server, $replay_clean on the clean one"
+    cat "$out/$fault.replay" "$out/$fault.clean"
+    failed=1
+    continue
+  fi
+  echo "found    $fault: $(grep -m1 '^FINDING' "$out/$fault.log") -> $id"
+done
+
+"$fuzzer" --duration "$clean_seconds" --out "$out/clean" --server-cmd "$(server_cmd)" \
+  >"$out/clean.log" 2>&1
+rc=$?
+echo "fault-free server, ${clean_seconds} s: $(tail -1 "$out/clean.log") (exit $rc)"
+if [ "$rc" -ne 0 ]; then
+  cat "$out/clean.log"
+  failed=1
+fi
+exit "$failed"

@@ -1,0 +1,117 @@
+#include "gday/netfuzz/oracle.hpp"
+
+#include <gtest/gtest.h>
+
+#include "gday/harness/loader.hpp"
+#include "gday/harness/runner.hpp"
+
+namespace {
+
+namespace nf = gday::netfuzz;
+namespace h = gday::harness;
+using json = nlohmann::ordered_json;
+using gday::wire::profile;
+
+json send(const std::string& conn, const std::string& type, bool is_creator = true) {
+  json m = {{"type", type}, {"room_code", "${room}"}};
+  if (type != "CreateRoom") m["is_creator"] = is_creator;
+  return {{"send", conn}, {"message", m}};
+}
+
+nf::session session_of(std::vector<json> actions, profile p = profile::v1) {
+  return nf::session{p, {{"a", 4}, {"b", 4}, {"c", 6}}, {"room", "other"}, std::move(actions)};
+}
+
+nf::built_scenario build(const nf::session& s, bool liveness = false) {
+  nf::build_options o;
+  o.liveness = liveness;
+  auto built = nf::build_scenario(s, o);
+  if (!built) throw std::runtime_error(built.error());
+  return *built;
+}
+
+TEST(oracle_test, pipelined_requests_are_expected_together) {
+  const auto b = build(session_of({send("a", "CreateRoom"), send("a", "CreateRoom")}));
+  const auto& steps = b.file["steps"];
+  ASSERT_GE(steps.size(), 3u);
+  EXPECT_EQ(steps[2]["expect"], "a");
+  EXPECT_EQ(steps[2]["replies"], json({"RoomCreated", "ErrorRoomTaken"}));
+  EXPECT_EQ(steps[3]["expect_silence"], "a");
+}
+
+TEST(oracle_test, other_connections_replies_are_awaited_before_acting) {
+  const auto b = build(session_of({send("a", "CreateRoom"), send("b", "CreateRoom")}));
+  const auto& steps = b.file["steps"];
+  EXPECT_EQ(steps[1]["expect"], "a");
+  EXPECT_EQ(steps[1]["reply"], "RoomCreated");
+  EXPECT_EQ(steps[2]["send"], "b");
+  EXPECT_EQ(steps[3]["reply"], "ErrorRoomTaken");
+}
+
+TEST(oracle_test, contacts_name_the_connections_they_came_from) {
+  const auto b = build(session_of({send("a", "CreateRoom"), send("a", "RecordPublicAddr"),
+                                   send("c", "RecordPublicAddr"), send("a", "ReadyToShare"),
+                                   send("b", "ReadyToShare", false)}));
+  const std::string text = b.file.dump();
+  EXPECT_NE(text.find(R"("public":{"v4":"@a","v6":"@c"})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("PeerContact")"), std::string::npos);
+}
+
+TEST(oracle_test, unused_connections_and_rooms_are_left_out) {
+  const auto b = build(session_of({send("b", "CreateRoom")}));
+  EXPECT_FALSE(b.file["connections"].contains("a"));
+  EXPECT_TRUE(b.file["connections"].contains("b"));
+  EXPECT_EQ(b.file["rooms"], json({"room"}));
+}
+
+TEST(oracle_test, actions_after_the_server_closed_are_left_out) {
+  const json bad = {{"send_body", "a"}, {"body", "{"}, {"chunks", "bytewise"}};
+  const auto b = build(session_of({bad, send("a", "CreateRoom")}));
+  EXPECT_EQ(b.actions_used, 1u);
+  const auto& steps = b.file["steps"];
+  EXPECT_EQ(steps[1]["reply"], "ErrorSyntax");
+  EXPECT_EQ(steps[1]["then"], "closed");
+  // Writes after the server's close would meet a reset: one write instead.
+  EXPECT_FALSE(steps[0].contains("chunks"));
+}
+
+TEST(oracle_test, a_waiting_connection_is_not_closed_under_the_server) {
+  const json fin = {{"close", "a"}, {"how", "fin"}};
+  const auto b = build(session_of({send("a", "CreateRoom"), send("a", "ReadyToShare"), fin}));
+  EXPECT_EQ(b.actions_used, 2u);
+}
+
+TEST(oracle_test, liveness_check_follows_the_session) {
+  const auto b = build(session_of({send("a", "CreateRoom")}), true);
+  const auto& steps = b.file["steps"];
+  ASSERT_GT(steps.size(), b.liveness_from);
+  EXPECT_EQ(steps[b.liveness_from]["connect"], "live_a");
+  EXPECT_TRUE(b.file["connections"]["live_b"]["lazy"].get<bool>());
+  EXPECT_NE(b.file["requirements"].dump().find("F-6"), std::string::npos);
+}
+
+// The oracle's expectations hold on the real reference server, over TLS, on
+// every profile: the network, the runner and the core agree.
+TEST(oracle_test, generated_scenarios_pass_on_the_embedded_reference) {
+  auto target = h::make_embedded_target(false, "");
+  for (profile p : {profile::v1, profile::v2, profile::v3}) {
+    nf::generator_options g;
+    g.profile = p;
+    for (std::uint64_t seed = 1; seed <= 15; ++seed) {
+      nf::build_options o;
+      o.id = "fuzz-test";
+      o.settle = std::chrono::milliseconds(20);
+      auto built = nf::build_scenario(nf::generate_session(seed, g), o);
+      ASSERT_TRUE(built) << built.error();
+      auto sc = h::parse_scenario(built->file.dump(), "fuzz-test.json", "fuzz-test");
+      ASSERT_TRUE(sc) << sc.error().what();
+      h::run_options ro;
+      ro.profile = p;
+      const auto r = h::run_scenario(*sc, *target, ro, static_cast<unsigned>(seed));
+      EXPECT_EQ(r.outcome, h::verdict::pass) << "seed " << seed << " " << r.reason << "\n"
+                                             << h::format_transcript(r.transcript);
+    }
+  }
+}
+
+}  // namespace
