@@ -412,9 +412,16 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
     case 0:
       acts.erase(acts.begin() + static_cast<std::ptrdiff_t>(i));
       return;
-    case 1:
-      acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(i), st);
+    case 1: {  // repeated, half the time from another connection (a second device)
+      json copy = st;
+      if (r.chance(50)) {
+        for (const char* key : {"send", "send_body", "send_raw", "close"}) {
+          if (copy.contains(key)) copy[key] = r.pick(conns);
+        }
+      }
+      acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(copy));
       return;
+    }
     case 2: {
       json moved = st;
       acts.erase(acts.begin() + static_cast<std::ptrdiff_t>(i));

@@ -61,7 +61,8 @@ class rng {
 
 /// A session for `seed`: the exchange an upstream client pair performs (each
 /// side on IPv4 and, if allowed, IPv6), with up to max_mutations of: a step
-/// removed, repeated, moved or sent on another connection; a field changed
+/// removed, repeated (on its own or another connection), moved or sent on
+/// another connection; a field changed
 /// (room, is_creator, variant, local contact); the body rewritten (fields
 /// dropped, added or retyped, bytes cut or appended, empty); the header
 /// changed (version byte, length); the bytes split into small writes with
