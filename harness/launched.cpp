@@ -1,14 +1,22 @@
 // The launched target: the harness starts the server under test itself
 // (Boost.Process), with a throwaway certificate it trusts, and restarts it
 // when a scenario needs other settings or a fresh server.
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <cmath>
+
 #include <condition_variable>
+#include <csignal>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -58,6 +66,56 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 }
 
 class launched_target;
+
+// Runs jobs one at a time on a thread of its own, which lives as long as the
+// spawner (PR_SET_PDEATHSIG fires when the forking *thread* exits, and the
+// runner's worker threads come and go).
+class spawner {
+ public:
+  spawner() : thread_([this] { loop(); }) {}
+  ~spawner() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  spawner(const spawner&) = delete;
+  spawner& operator=(const spawner&) = delete;
+
+  /// Runs `job` on the spawner's thread and waits for it.
+  void run(std::function<void()> job) {
+    std::packaged_task<void()> task(std::move(job));
+    auto done = task.get_future();
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(task));
+    }
+    cv_.notify_all();
+    done.get();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      auto job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::packaged_task<void()>> jobs_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the rest exists
+};
 
 // The running server process and its captured stderr.
 struct process {
@@ -219,8 +277,21 @@ class launched_target final : public target {
     p->port = port;
     p->key = key;
     std::error_code ec;
-    p->child = bp::child(bp::search_path("sh"), "-c", "exec " + cmd, bp::std_out > bp::null,
-                         bp::std_err > p->err, bp::std_in < bp::null, ec);
+    // The server must not outlive the harness, however the harness ends:
+    // the kernel kills it when its parent thread exits (PR_SET_PDEATHSIG),
+    // so it is forked on the spawner thread, which lives as long as we do.
+    spawner_.run([&] {
+      const pid_t parent = ::getpid();
+      p->child = bp::child(
+          bp::search_path("sh"), "-c", "exec " + cmd, bp::std_out > bp::null, bp::std_err > p->err,
+          bp::std_in < bp::null,
+          bp::extend::on_exec_setup =
+              [parent](auto&) {
+                ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (::getppid() != parent) ::_exit(127);
+              },
+          ec);
+    });
     if (ec) return "cannot start '" + cmd + "': " + ec.message();
     p->reader = std::thread([raw = p.get()] {
       std::string line;
@@ -248,6 +319,7 @@ class launched_target final : public target {
     return {};
   }
 
+  spawner spawner_;  // first: destroyed last, after every server it started
   launch_options options_;
   std::mutex mutex_;
   std::condition_variable cv_;
