@@ -386,7 +386,7 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
     acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(r.below(acts.size() + 1)),
                 std::move(st));
   };
-  const unsigned op = static_cast<unsigned>(r.below(13));
+  const unsigned op = static_cast<unsigned>(r.below(14));
   if (acts.empty() || op >= 10) {
     switch (acts.empty() ? 0 : op - 10) {
       case 0:
@@ -398,11 +398,14 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
         insert_at(std::move(st));
         return;
       }
-      default: {
+      case 2: {
         static const std::vector<std::string> hows = {"fin", "rst", "half"};
         insert_at({{"close", r.pick(conns)}, {"how", r.pick(hows)}});
         return;
       }
+      default:  // a pause between two steps (far below any server deadline)
+        insert_at({{"wait_ms", 1 + r.below(40)}});
+        return;
     }
   }
   const std::size_t i = r.below(acts.size());

@@ -76,7 +76,7 @@ TEST(session_test, every_generated_session_builds_a_valid_scenario) {
     }
   }
   // Every kind of action turns up.
-  for (const char* kind : {"send", "send_body", "send_raw", "close"}) {
+  for (const char* kind : {"send", "send_body", "send_raw", "close", "wait_ms"}) {
     EXPECT_TRUE(kinds.count(kind)) << kind;
   }
 }

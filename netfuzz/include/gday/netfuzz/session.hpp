@@ -23,7 +23,8 @@ struct connection {
 };
 
 /// A multi-party session. `actions` are scenario steps (scenarios/README.md)
-/// that act and expect nothing: `send`, `send_body`, `send_raw`, `close`.
+/// that act and expect nothing: `send`, `send_body`, `send_raw`, `close`,
+/// `wait_ms`.
 /// What the server should answer comes from the reference (oracle.hpp).
 struct session {
   wire::profile profile = wire::profile::v1;
@@ -66,7 +67,8 @@ class rng {
 /// (room, is_creator, variant, local contact); the body rewritten (fields
 /// dropped, added or retyped, bytes cut or appended, empty); the header
 /// changed (version byte, length); the bytes split into small writes with
-/// pauses; raw bytes or a client close (FIN, RST, half-close) inserted.
+/// pauses; raw bytes, a client close (FIN, RST, half-close) or a short wait
+/// inserted.
 session generate_session(std::uint64_t seed, const generator_options& options);
 
 /// Applies one of the mutations above to `s`.
