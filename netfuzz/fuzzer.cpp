@@ -322,6 +322,38 @@ std::string signature_of(std::string_view reason) {
   return std::regex_replace(text, numbers, "#");
 }
 
+nlohmann::json summary_json(const fuzz_summary& summary, const fuzz_options& options,
+                            const std::string& target, const std::string& replay_prefix,
+                            int exit_code) {
+  nlohmann::json findings = nlohmann::json::array();
+  for (const auto& f : summary.findings) {
+    findings.push_back({{"id", f.id},
+                        {"kind", std::string(to_string(f.kind))},
+                        {"where", f.where},
+                        {"session_seed", f.session_seed},
+                        {"reason", f.reason},
+                        {"signature", f.signature},
+                        {"reproducer", f.file},
+                        {"replay", replay_prefix + " " + f.id},
+                        {"actions_before", f.actions_before},
+                        {"actions_after", f.actions_after},
+                        {"server_log", f.result.server_log}});
+  }
+  nlohmann::json out = {{"tool", "gday-fuzz-remote"},
+                        {"target", target},
+                        {"protocol", std::string(wire::to_string(options.profile))},
+                        {"seed", options.seed},
+                        {"sessions", summary.iterations},
+                        {"elapsed_s", static_cast<double>(summary.elapsed.count()) / 1000.0},
+                        {"findings", findings},
+                        {"repeats", summary.duplicates},
+                        {"unconfirmed", summary.unconfirmed},
+                        {"fuzzer_defects", summary.reference_failures},
+                        {"exit_code", exit_code}};
+  if (!summary.target_error.empty()) out["target_error"] = summary.target_error;
+  return out;
+}
+
 fuzz_summary run_fuzzer(harness::target& under_test, harness::target& reference,
                         const fuzz_options& options, const fuzz_callbacks& callbacks) {
   return fuzz_run(under_test, reference, options, callbacks).run();

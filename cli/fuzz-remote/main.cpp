@@ -6,6 +6,7 @@
 // 3 target unusable (or a fuzzer defect showed).
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <random>
 
@@ -40,7 +41,7 @@ std::string shell_quoted(const std::string& text) {
 int main(int argc, char** argv) try {
   po::options_description opts("gday-fuzz-remote [options]");
   gday::cli::target_flags target_flags;
-  std::string protocol = "1", out_dir = "fuzz-findings";
+  std::string protocol = "1", out_dir = "fuzz-findings", json_out;
   std::uint64_t seed = 0, iterations = 0, reference_every = 25;
   double duration = 60, timeout_scale = 1.0;
   std::size_t max_findings = 10;
@@ -58,6 +59,7 @@ int main(int argc, char** argv) try {
       "reference-every", po::value(&reference_every),
       "also run every n-th session on the embedded reference (default 25; 0 never)")(
       "timeout-scale", po::value(&timeout_scale), "multiply every deadline (slow targets)")(
+      "json", po::value(&json_out), "also write the run as JSON (docs/fuzzing.md)")(
       "verbose,v", "print each session's failure as it happens");
   po::options_description target_opts("Target (default: the embedded reference server)");
   gday::cli::add_target_options(target_opts, target_flags);
@@ -148,9 +150,25 @@ int main(int argc, char** argv) try {
   };
 
   const auto summary = nf::run_fuzzer(*chosen->target, *reference, options, callbacks);
+  const int code = !summary.target_error.empty() ? exit_target
+                   : !summary.findings.empty()   ? exit_findings
+                   : summary.reference_failures  ? exit_target
+                                                 : 0;
+  if (!json_out.empty()) {
+    const std::string replay = "run-scenarios --scenarios " + shell_quoted(out_dir) +
+                               " --protocol " + std::to_string(wire::version_byte(*profile)) +
+                               replay_flags;
+    std::ofstream out(json_out, std::ios::binary);
+    out << nf::summary_json(summary, options, chosen->target->describe(), replay, code).dump(2)
+        << "\n";
+    if (!out) {
+      std::fprintf(stderr, "gday-fuzz-remote: cannot write %s\n", json_out.c_str());
+      return exit_usage;
+    }
+  }
   if (!summary.target_error.empty()) {
     std::fprintf(stderr, "gday-fuzz-remote: %s\n", summary.target_error.c_str());
-    return exit_target;
+    return code;
   }
   std::printf(
       "\n%llu sessions in %.1f s: %zu finding(s), %zu repeat(s) of a finding, %zu unconfirmed, "
@@ -162,8 +180,7 @@ int main(int argc, char** argv) try {
     std::printf("unconfirmed failures (did not happen again) are kept in %s/unconfirmed/\n",
                 out_dir.c_str());
   }
-  if (!summary.findings.empty()) return exit_findings;
-  return summary.reference_failures ? exit_target : 0;
+  return code;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "gday-fuzz-remote: %s\n", e.what());
   return exit_usage;

@@ -62,6 +62,12 @@ TEST(fuzzer_test, finds_a_fault_and_writes_a_minimised_reproducer) {
   EXPECT_LE(f.actions_after, f.actions_before);
   EXPECT_LE(f.actions_after, 3u);  // two CreateRooms, perhaps with one more step
 
+  const auto report = nf::summary_json(summary, options_in(dir, 200), "t", "replay", 1);
+  EXPECT_EQ(report["findings"][0]["id"], f.id);
+  EXPECT_EQ(report["findings"][0]["kind"], "difference");
+  EXPECT_EQ(report["findings"][0]["replay"], "replay " + f.id);
+  EXPECT_EQ(report["exit_code"], 1);
+
   // The reproducer fails on the faulty server and passes on the reference.
   const auto sc = load(f.file, f.id);
   h::run_options ro;

@@ -87,6 +87,14 @@ struct fuzz_callbacks {
 fuzz_summary run_fuzzer(harness::target& under_test, harness::target& reference,
                         const fuzz_options& options, const fuzz_callbacks& callbacks = {});
 
+/// The run as JSON (gday-fuzz-remote --json; docs/fuzzing.md): target,
+/// profile, seed, counts and each finding with its reproducer and the
+/// command `replay_prefix + " " + id` that replays it. `exit_code` is the
+/// program's.
+nlohmann::json summary_json(const fuzz_summary& summary, const fuzz_options& options,
+                            const std::string& target, const std::string& replay_prefix,
+                            int exit_code);
+
 /// The seed of session `iteration` of a run seeded with `seed`.
 std::uint64_t session_seed(std::uint64_t seed, std::uint64_t iteration) noexcept;
 
