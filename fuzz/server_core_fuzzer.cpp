@@ -57,6 +57,7 @@ using namespace std::chrono_literals;
 using core::clock_time;
 using core::connection_id;
 using core::output;
+using gday::fuzz::hex;
 using gday::fuzz::profile_of;
 
 constexpr std::size_t max_steps = 1024;
@@ -73,16 +74,6 @@ std::string step_text;  // the step being checked, for failure messages
 
 void check(bool ok, const char* what, const std::string& detail = {}) {
   if (!ok) fail(what, detail);
-}
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 0xf];
-  }
-  return out;
 }
 
 /// Reads the script; past its end every byte is 0.

@@ -42,6 +42,7 @@ namespace {
 namespace net = gday::net;
 namespace tls = gday::fuzz::tls;
 namespace wire = gday::wire;
+using gday::fuzz::hex;
 using tls::check;
 using tls::fail;
 
@@ -492,16 +493,6 @@ std::vector<conversation> conversations() {
        true,
        {}},
   };
-}
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 0xf];
-  }
-  return out;
 }
 
 }  // namespace

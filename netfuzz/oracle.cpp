@@ -252,21 +252,12 @@ class builder {
 
   // ---- writing the scenario --------------------------------------------------
 
-  json address(const std::optional<wire::socket_addr_v4>& a) const {
+  // An address in a contact pattern: "@conn" when it is a connection's.
+  template <typename Address>
+  json address(const std::optional<Address>& a) const {
     if (!a) return nullptr;
     for (const auto& [name, ep] : endpoints_) {
-      if (const auto* v4 = std::get_if<wire::socket_addr_v4>(&ep); v4 && *v4 == *a) {
-        return "@" + name;
-      }
-    }
-    return wire::to_string(*a);
-  }
-  json address(const std::optional<wire::socket_addr_v6>& a) const {
-    if (!a) return nullptr;
-    for (const auto& [name, ep] : endpoints_) {
-      if (const auto* v6 = std::get_if<wire::socket_addr_v6>(&ep); v6 && *v6 == *a) {
-        return "@" + name;
-      }
+      if (const auto* same = std::get_if<Address>(&ep); same && *same == *a) return "@" + name;
     }
     return wire::to_string(*a);
   }

@@ -1,7 +1,9 @@
 #pragma once
-// Helpers every fuzz target that reads a profile byte shares.
+// Helpers the fuzz targets share.
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "gday/wire/profile.hpp"
 
@@ -18,6 +20,17 @@ inline wire::profile profile_of(std::uint8_t selector) {
     default:
       return wire::profile::v3;
   }
+}
+
+/// Bytes as lower-case hex digits without spaces (for failure messages).
+inline std::string hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 0xf];
+  }
+  return out;
 }
 
 }  // namespace gday::fuzz
