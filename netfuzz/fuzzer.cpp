@@ -61,6 +61,7 @@ class fuzz_run {
       return summary_;
     }
     if (first.failed) handle_failure(preflight, "the preflight exchange", 0, 0, empty, first);
+    if (stop_) return finish(started);
     generator_options gen;
     gen.profile = options_.profile;
     gen.ipv6 = options_.ipv6;
@@ -68,7 +69,7 @@ class fuzz_run {
     for (std::uint64_t i = 0;; ++i) {
       if (options_.iterations && i >= *options_.iterations) break;
       if (clock_type::now() - started >= options_.duration) break;
-      if (summary_.findings.size() >= options_.max_findings) break;
+      if (summary_.findings.size() >= options_.max_findings || stop_) break;
       const std::uint64_t seed = session_seed(options_.seed, i);
       const session s = generate_session(seed, gen);
       const std::string id = id_for(i);
@@ -86,16 +87,22 @@ class fuzz_run {
         }
       }
       if (summary_.iterations % 100 == 0) log(std::to_string(summary_.iterations) + " sessions");
-      if (!o.failed) continue;
-      fresh = options_.fresh_servers;
-      handle_failure(id, "session " + std::to_string(i), i, seed, s, o);
+      if (o.failed) {
+        fresh = options_.fresh_servers;
+        handle_failure(id, "session " + std::to_string(i), i, seed, s, o);
+      }
+      previous_ = earlier_session{id, "session " + std::to_string(i), i, seed, s};
     }
+    return finish(started);
+  }
+
+ private:
+  fuzz_summary finish(clock_type::time_point started) {
     summary_.elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started);
     return summary_;
   }
 
- private:
   std::string id_for(std::uint64_t iteration) const {
     return id_for_name(std::to_string(iteration));
   }
@@ -104,8 +111,8 @@ class fuzz_run {
            std::to_string(options_.seed) + "-" + name;
   }
 
-  void log(const std::string& line) {
-    if (callbacks_.log) callbacks_.log(line);
+  void log(const std::string& line, bool notable = false) {
+    if (callbacks_.log) callbacks_.log(line, notable);
   }
 
   // Builds the scenario for `s` and runs it on `t`.
@@ -168,25 +175,65 @@ class fuzz_run {
            (a.kind != finding_kind::difference || a.signature == b.signature);
   }
 
-  void handle_failure(const std::string& id, const std::string& where, std::uint64_t i,
-                      std::uint64_t seed, const session& s, const outcome& o) {
+  // The session run before the current one (blamed when a target that
+  // cannot be restarted is found gone before a session could start).
+  struct earlier_session {
+    std::string id, where;
+    std::uint64_t iteration = 0, seed = 0;
+    session s;
+  };
+
+  void handle_failure(std::string id, std::string where, std::uint64_t i, std::uint64_t seed,
+                      const session& failed, const outcome& o) {
     if (seen_.count(o.signature)) {
       ++summary_.duplicates;
       log(id + ": " + o.signature + " (seen before)");
       return;
     }
-    log(id + ": " + std::string(to_string(o.kind)) + ": " + o.result.reason + "; reproducing");
-    // A finding must happen again, on a fresh server when there can be one.
-    auto again = attempt(s, target_, id, options_.fresh_servers);
-    if (!same_failure(o, again)) {
-      ++summary_.unconfirmed;
-      write(fs::path(options_.out_dir) / "unconfirmed" / (id + ".json"), o.file);
-      log(id + ": did not happen again; kept as unconfirmed/" + id + ".json");
-      return;
+    session small = failed;
+    outcome last = o;
+    std::string reason = o.result.reason;
+    // A target we cannot restart that stopped serving fails every later run
+    // the same way: nothing can be re-run or minimised, and the input to
+    // blame is this session or, when not even its first connection opened,
+    // the one before.
+    bool server_gone = !options_.fresh_servers && o.kind != finding_kind::difference;
+    if (server_gone) {
+      if (o.result.failed_step.empty() && previous_) {
+        reason = "the server stopped serving after " + previous_->where + " (" + reason + ")";
+        id = previous_->id;
+        where = previous_->where;
+        i = previous_->iteration;
+        seed = previous_->seed;
+        small = previous_->s;
+      }
+    } else {
+      log(id + ": " + std::string(to_string(o.kind)) + ": " + reason + "; reproducing");
+      // A finding must happen again, on a fresh server when there can be one.
+      auto again = attempt(failed, target_, id, options_.fresh_servers);
+      if (!same_failure(o, again)) {
+        if (!options_.fresh_servers && again.failed && again.kind != finding_kind::difference) {
+          // The re-run found the server gone: this session stopped it.
+          server_gone = true;
+          reason += "; on a second run: " + again.result.reason;
+          last.kind = again.kind;
+          last.signature = again.signature;
+        } else {
+          ++summary_.unconfirmed;
+          write(fs::path(options_.out_dir) / "unconfirmed" / (id + ".json"), o.file);
+          log(id + ": did not happen again; kept as unconfirmed/" + id + ".json");
+          return;
+        }
+      } else {
+        last = std::move(again);
+        minimise(small, last, id);
+        reason = last.result.reason;
+      }
     }
-    session small = s;
-    outcome last = again;
-    minimise(small, last, id);
+    if (server_gone) {
+      log(id + ": " + std::string(to_string(last.kind)) + ": " + reason +
+          "; the target cannot be restarted, so the session is kept as it is");
+    }
     // The reproducer must pass on the reference: else the oracle is wrong.
     auto ref = attempt(small, reference_, id, false);
     if (ref.failed || !ref.internal.empty()) {
@@ -200,16 +247,20 @@ class fuzz_run {
     f.session_seed = seed;
     f.id = id;
     f.file = (fs::path(options_.out_dir) / (id + ".json")).string();
-    f.reason = last.result.reason;
+    f.reason = reason;
     f.signature = last.signature;
-    f.actions_before = s.actions.size();
+    f.actions_before = failed.actions.size();
     f.actions_after = small.actions.size();
     f.result = last.result;
-    write(f.file, last.file);
+    write(f.file, ref.file);  // the scenario of `small`, as it passed on the reference
     seen_.insert(o.signature);
     seen_.insert(last.signature);
     summary_.findings.push_back(f);
     if (callbacks_.on_finding) callbacks_.on_finding(summary_.findings.back());
+    if (server_gone) {
+      log("the target is no longer serving and cannot be restarted: fuzzing stops", true);
+      stop_ = true;
+    }
   }
 
   // Removes actions (halves, then quarters, ... then single ones) and write
@@ -258,7 +309,8 @@ class fuzz_run {
     const auto path = fs::path(options_.out_dir) / ("internal-" + id + ".json");
     if (!o.file.is_null()) write(path, o.file);
     log("internal error (a fuzzer defect, please report it) in " + id + ": " + why +
-        (o.file.is_null() ? "" : "; scenario kept as " + path.string()));
+            (o.file.is_null() ? "" : "; scenario kept as " + path.string()),
+        true);
   }
 
   void write(const fs::path& path, const json& file) {
@@ -266,7 +318,7 @@ class fuzz_run {
     fs::create_directories(path.parent_path(), ec);
     std::ofstream out(path, std::ios::binary);
     out << file.dump(2) << "\n";
-    if (!out) log("cannot write " + path.string());
+    if (!out) log("cannot write " + path.string(), true);
   }
 
   harness::target& target_;
@@ -276,6 +328,8 @@ class fuzz_run {
   fuzz_summary summary_;
   std::set<std::string> seen_;
   std::uint64_t runs_ = 0;
+  bool stop_ = false;  // the target is gone for good
+  std::optional<earlier_session> previous_;
 };
 
 }  // namespace

@@ -131,8 +131,8 @@ int main(int argc, char** argv) try {
   std::fflush(stdout);
 
   nf::fuzz_callbacks callbacks;
-  callbacks.log = [&](const std::string& line) {
-    if (verbose || line.rfind("internal", 0) == 0) std::printf("  %s\n", line.c_str());
+  callbacks.log = [&](const std::string& line, bool notable) {
+    if (verbose || notable) std::printf("  %s\n", line.c_str());
     std::fflush(stdout);
   };
   callbacks.on_finding = [&](const nf::finding& f) {

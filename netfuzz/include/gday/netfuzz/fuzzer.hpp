@@ -77,7 +77,9 @@ struct fuzz_summary {
 
 /// Progress and findings as they happen.
 struct fuzz_callbacks {
-  std::function<void(const std::string&)> log;     ///< one line of progress
+  /// One line of progress; `notable` for lines to show even when quiet (the
+  /// fuzzer's own defects, a target that is gone).
+  std::function<void(const std::string& line, bool notable)> log;
   std::function<void(const finding&)> on_finding;  ///< after it was written
 };
 
