@@ -18,6 +18,26 @@ server_cmd() {
 }
 
 failed=0
+
+# Bad input: a clear message and exit 2 (usage) or 3 (target unusable).
+expect_exit() {
+  local want=$1
+  shift
+  "$fuzzer" "$@" --out "$out/bad" >"$out/bad.log" 2>&1
+  local rc=$?
+  if [ "$rc" -ne "$want" ] || ! grep -q 'gday-fuzz-remote: ' "$out/bad.log"; then
+    echo "gday-fuzz-remote $* exited $rc, expected $want with a message:"
+    cat "$out/bad.log"
+    failed=1
+  fi
+}
+expect_exit 2 --protocol 4
+expect_exit 2 --embedded-fault no-such-fault
+expect_exit 2 --server-cmd "$server" --target 127.0.0.1:1
+expect_exit 2 --target 192.0.2.1:2311
+expect_exit 3 --target 127.0.0.1:1 --plain --duration 5
+expect_exit 3 --server-cmd "sleep 30" --duration 5
+
 for fault in wrong-error-for-taken-room own-contact-in-peer-contact crash-on-empty-body; do
   dir=$out/$fault
   timeout 300 "$fuzzer" --seed 1 --duration 60 --max-findings 1 --out "$dir" \
