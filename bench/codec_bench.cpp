@@ -1,5 +1,6 @@
 // gday-bench-codec: frames decoded per second for typical v1 and v3 messages
 // (frame decoder + JSON decode), and encodes per second. Figures, not a test.
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -72,7 +73,16 @@ int bench(wire::profile p, std::size_t iterations) {
 
 int main(int argc, char** argv) {
   std::size_t iterations = 200000;
-  if (argc > 1) iterations = std::stoul(argv[1]);
+  if (argc > 1) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(argv[1], &end, 10);
+    if (argc > 2 || errno != 0 || end == argv[1] || *end != '\0' || v < 1 || v > 1000000000ULL) {
+      std::fprintf(stderr, "usage: gday-bench-codec [ITERATIONS]  (1 to 10^9, default 200000)\n");
+      return 2;
+    }
+    iterations = static_cast<std::size_t>(v);
+  }
   int rc = 0;
   for (auto p : {wire::profile::v1, wire::profile::v3}) rc |= bench(p, iterations);
   return rc;

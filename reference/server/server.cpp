@@ -78,6 +78,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   asio::io_context io;
   strand_type core_strand;
   asio::steady_timer timer;
+  std::optional<core::clock_time> armed_for;  // the deadline `timer` waits for (core strand)
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<tcp::endpoint> bound;
   std::vector<std::thread> threads;
@@ -361,6 +362,7 @@ void server::impl::after_core_event(std::optional<core::connection_id> reader) {
         a->close(ignored);
       }
       timer.cancel();
+      armed_for.reset();
       if (cfg.on_crash) cfg.on_crash();
     }
     return;
@@ -392,11 +394,11 @@ void server::impl::after_core_event(std::optional<core::connection_id> reader) {
 }
 
 void server::impl::arm_timer() {
-  if (stopping || crashed) {
-    timer.cancel();
-    return;
-  }
-  const auto deadline = core->next_deadline();
+  const auto deadline = stopping || crashed ? std::nullopt : core->next_deadline();
+  // Most requests leave the earliest deadline where it was: re-arming would
+  // cost a timerfd update and a cancelled handler per request.
+  if (deadline == armed_for) return;
+  armed_for = deadline;
   if (!deadline) {
     timer.cancel();
     return;
@@ -405,6 +407,7 @@ void server::impl::arm_timer() {
                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(*deadline));
   timer.async_wait([this, self = shared_from_this()](boost::system::error_code ec) {
     if (ec || stopping || crashed) return;
+    armed_for.reset();
     core->advance(now());
     after_core_event();
   });
@@ -506,6 +509,7 @@ void server::stop() {
     }
     for (auto& [id, s] : m.sessions) s->abort();
     m.timer.cancel();
+    m.armed_for.reset();
     closed.set_value();
   });
   done.wait_for(std::chrono::seconds(2));
