@@ -10,8 +10,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <deque>
 #include <future>
+#include <list>
 #include <map>
 #include <mutex>
 #include <set>
@@ -247,8 +247,8 @@ class session : public std::enable_shared_from_this<session> {
   std::unique_ptr<net::byte_stream> stream_;
   core::endpoint peer_;
   asio::steady_timer handshake_timer_;
-  std::array<char, 2048> buffer_{};
-  std::deque<std::string> queue_;
+  std::array<char, 512> buffer_{};
+  std::list<std::string> queue_;  // node-based: a write holds its front; empty costs nothing
   bool handshake_done_ = false;
   bool reading_ = false;
   bool writing_ = false;
