@@ -29,7 +29,9 @@ function(gday_add_library name)
 endfunction()
 
 # gday_add_test(name SOURCES ... [DEPS ...] [LABELS ...]): a GoogleTest
-# executable registered with ctest, one ctest entry per TEST().
+# executable registered with ctest, one ctest entry per TEST() (or one per
+# executable with GDAY_TEST_PER_EXECUTABLE, which the asan preset sets: under
+# the sanitizers, starting a process per TEST() costs more than the tests).
 function(gday_add_test name)
   cmake_parse_arguments(arg "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${arg_SOURCES})
@@ -40,5 +42,10 @@ function(gday_add_test name)
   if(NOT arg_LABELS)
     set(arg_LABELS unit)
   endif()
-  gtest_discover_tests(${name} PROPERTIES LABELS "${arg_LABELS}" DISCOVERY_TIMEOUT 60)
+  if(GDAY_TEST_PER_EXECUTABLE)
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS "${arg_LABELS}")
+  else()
+    gtest_discover_tests(${name} PROPERTIES LABELS "${arg_LABELS}" DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()
