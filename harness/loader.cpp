@@ -1121,7 +1121,7 @@ wire::basic_result<scenario, load_error> parse_scenario(std::string_view text,
                                                         const std::string& expected_id) {
   try {
     if (blank(text)) return load_error{file, "", "the file is empty (expected a JSON object)"};
-    if (const auto bad = detail::find_invalid_utf8(text)) {
+    if (const auto bad = find_invalid_utf8(text)) {
       static constexpr char digits[] = "0123456789abcdef";
       const auto byte = static_cast<unsigned char>(text[*bad]);
       return load_error{file, "",

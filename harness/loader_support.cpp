@@ -1,10 +1,12 @@
 #include "loader_support.hpp"
 
+#include "gday/harness/loader.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
-namespace gday::harness::detail {
+namespace gday::harness {
 
 std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept {
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
@@ -41,6 +43,8 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept {
   }
   return std::nullopt;
 }
+
+namespace detail {
 
 std::string line_column(std::string_view text, std::size_t offset) {
   offset = std::min(offset, text.size());
@@ -200,4 +204,5 @@ std::optional<std::string> decode_hex(std::string_view hex, std::string& why) {
   return out;
 }
 
-}  // namespace gday::harness::detail
+}  // namespace detail
+}  // namespace gday::harness

@@ -10,10 +10,6 @@
 
 namespace gday::harness::detail {
 
-/// Where the first byte that is not UTF-8 sits; nullopt when `text` is valid
-/// UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept;
-
 /// "line 3, column 7" (both 1-based, columns in bytes) of `offset` in `text`.
 std::string line_column(std::string_view text, std::size_t offset);
 

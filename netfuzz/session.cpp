@@ -1,9 +1,9 @@
 #include "gday/netfuzz/session.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "gday/harness/encode.hpp"
+#include "gday/harness/loader.hpp"
 #include "gday/wire/codec.hpp"
 #include "gday/wire/messages.hpp"
 
@@ -57,36 +57,6 @@ std::string hex_of(std::string_view bytes) {
     out += digits[b & 15];
   }
   return out;
-}
-
-bool valid_utf8(std::string_view s) {
-  static constexpr std::array<std::uint32_t, 4> least = {0, 0x80, 0x800, 0x10000};
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = c;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c >> 5) == 6) {
-      n = 1, cp = c & 0x1f;
-    } else if ((c >> 4) == 14) {
-      n = 2, cp = c & 0x0f;
-    } else if ((c >> 3) == 30) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d >> 6) != 2) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
 }
 
 // ---- bodies -----------------------------------------------------------------
@@ -293,7 +263,7 @@ json body_step(const std::string& conn, const std::string& text, const std::stri
     tmpl.replace(at, quoted.size(), "${" + room + "}");
   }
   json st = {{"send_body", conn}};
-  if (valid_utf8(tmpl) && tmpl.find('\0') == std::string::npos) {
+  if (!harness::find_invalid_utf8(tmpl) && tmpl.find('\0') == std::string::npos) {
     st["body"] = tmpl;
     return st;
   }
