@@ -146,14 +146,14 @@ class fixed_random {
 /// What the run tells the fuzzer about OpenSSL's progress: OpenSSL is not
 /// instrumented, so these values are its only view into the TLS state machine.
 enum class signal : std::uint32_t {
-  state,         ///< SSL_get_state() at each step of the state machine
-  transition,    ///< (previous state << 8) | state
-  message_in,    ///< (content type << 8) | first byte of a message read
-  message_out,   ///< the same for a message written
-  alert_in,      ///< (level << 8) | description of an alert read
-  alert_out,     ///< the same for an alert sent
-  established,   ///< version, cipher id, negotiated group
-  event,         ///< what the server did after an input step (counters moved)
+  state,        ///< SSL_get_state() at each step of the state machine
+  transition,   ///< (previous state << 8) | state
+  message_in,   ///< (content type << 8) | first byte of a message read
+  message_out,  ///< the same for a message written
+  alert_in,     ///< (level << 8) | description of an alert read
+  alert_out,    ///< the same for an alert sent
+  established,  ///< version, cipher id, negotiated group
+  event,        ///< what the server did after an input step (counters moved)
 };
 using observer = void (*)(signal kind, std::uint32_t value);
 
@@ -207,8 +207,8 @@ class watcher {
   }
 
   // Every record header, inner content type, message and alert, either way.
-  static void on_message(int write_p, int, int content_type, const void* buf, std::size_t len,
-                         SSL*, void*) {
+  static void on_message(int write_p, int, int content_type, const void* buf, std::size_t len, SSL*,
+                         void*) {
     watcher* self = current();
     if (self == nullptr) return;
     const auto* bytes = static_cast<const unsigned char*>(buf);
@@ -351,7 +351,8 @@ inline outcome run_input(const std::uint8_t* data, std::size_t size, observer ob
   cfg.tls = context;
   cfg.clock = [&now] { return now; };
   server::server srv(cfg);
-  if (auto started = srv.start(); !started) fail("the server did not start", started.error().what());
+  if (auto started = srv.start(); !started)
+    fail("the server did not start", started.error().what());
   auto [client, server_end] = net::memory_transport::make_pair(srv.executor(), srv.executor());
   auto stream = net::make_tls_stream(std::move(server_end), context, true);
   if (!stream) fail("make_tls_stream failed", stream.error().what());
@@ -375,8 +376,8 @@ inline outcome run_input(const std::uint8_t* data, std::size_t size, observer ob
     }
     const server::counters now_seen = srv.stats();
     watch.note(signal::event, static_cast<std::uint32_t>(now_seen.frames_in - seen.frames_in));
-    watch.note(signal::event, 0x100 | static_cast<std::uint32_t>(now_seen.frames_out -
-                                                                 seen.frames_out));
+    watch.note(signal::event,
+               0x100 | static_cast<std::uint32_t>(now_seen.frames_out - seen.frames_out));
     watch.note(signal::event, 0x200 | static_cast<std::uint32_t>(now_seen.open_connections));
     seen = now_seen;
   };

@@ -126,7 +126,7 @@ net::result<connection> connection::open(const connect_options& options) {
 }
 
 net::result<connection> connection::open(const connect_options& options,
-                                          const transport_factory& make_transport) {
+                                         const transport_factory& make_transport) {
   net::sigpipe_guard no_sigpipe;
   auto s = std::make_unique<state>();
   s->profile = options.profile;
@@ -136,10 +136,9 @@ net::result<connection> connection::open(const connect_options& options,
 }
 
 net::result<connection> connection::over(std::unique_ptr<state> s,
-                                          std::unique_ptr<net::transport> transport,
-                                          const connect_options& options,
-                                          const std::string& where,
-                                          std::chrono::milliseconds timeout) {
+                                         std::unique_ptr<net::transport> transport,
+                                         const connect_options& options, const std::string& where,
+                                         std::chrono::milliseconds timeout) {
   if (!options.tls) {
     s->stream = net::make_plain_stream(std::move(transport));
     s->open = true;

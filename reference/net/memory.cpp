@@ -11,9 +11,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::error_code aborted() {
-  return boost::system::error_code(asio::error::operation_aborted);
-}
+std::error_code aborted() { return boost::system::error_code(asio::error::operation_aborted); }
 
 io_result failed(std::errc e) { return {io_status::failed, 0, std::make_error_code(e)}; }
 
@@ -22,12 +20,12 @@ io_result failed(std::errc e) { return {io_status::failed, 0, std::make_error_co
 struct memory_transport::shared {
   struct end {
     asio::any_io_executor executor;
-    std::string inbox;          // written by the other end, not read yet
-    bool input_ended = false;   // the other end shut down its output or closed
-    bool input_reset = false;   // the other end reset
-    bool output_shut = false;   // this end shut down its output
-    bool closed = false;        // this end closed or reset
-    wait_handler reader;        // a pending read wait
+    std::string inbox;         // written by the other end, not read yet
+    bool input_ended = false;  // the other end shut down its output or closed
+    bool input_reset = false;  // the other end reset
+    bool output_shut = false;  // this end shut down its output
+    bool closed = false;       // this end closed or reset
+    wait_handler reader;       // a pending read wait
     memory_faults faults;
     std::size_t reads = 0, writes = 0;
   };
@@ -112,8 +110,8 @@ void memory_transport::async_wait(wait_type what, wait_handler done) {
     asio::post(executor_, [done = std::move(done)] { done(aborted()); });
     return;
   }
-  const bool ready = what == wait_type::write || !self.inbox.empty() || self.input_ended ||
-                     self.input_reset;
+  const bool ready =
+      what == wait_type::write || !self.inbox.empty() || self.input_ended || self.input_reset;
   if (ready) {
     asio::post(executor_, [done = std::move(done)] { done({}); });
     return;

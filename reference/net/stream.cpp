@@ -285,7 +285,9 @@ class tls_stream final : public stream_base<Transport> {
   }
 
  private:
-  static bool wants_io(int err) { return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE; }
+  static bool wants_io(int err) {
+    return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
+  }
 
   void begin_call() {
     ERR_clear_error();
@@ -294,8 +296,9 @@ class tls_stream final : public stream_base<Transport> {
 
   template <class Fn>
   void wait(int ssl_error, Fn&& fn) {
-    this->transport_.async_wait(ssl_error == SSL_ERROR_WANT_READ ? wait_type::read : wait_type::write,
-                                std::forward<Fn>(fn));
+    this->transport_.async_wait(
+        ssl_error == SSL_ERROR_WANT_READ ? wait_type::read : wait_type::write,
+        std::forward<Fn>(fn));
   }
 
   std::error_code read_failure(int err) const {
