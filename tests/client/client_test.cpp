@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
+#include "gday/net/memory.hpp"
 #include "gday/net/tls.hpp"
 #include "gday/server/server.hpp"
 #include "gday/test/support.hpp"
@@ -176,6 +177,63 @@ client::exchange_options side(const gday::server::server& srv, const std::string
   o.reply_timeout = 2s;
   o.peer_timeout = 5s;
   return o;
+}
+
+// Beast's fail_count pattern on the client's own transport: its n-th read (or
+// write) fails, for n = 1, 2, ... until a request gets its answer. Each
+// failure is reported at once, with the transport's error and what the client
+// was doing; none is a time-out.
+void client_reports_a_failure_at_every_transport_operation(bool reads) {
+  auto srv = start_server();
+  auto server_context = net::make_server_context(pki().server_cert_pem, pki().server_key_pem);
+  ASSERT_TRUE(server_context);
+  const auto injected = std::make_error_code(std::errc::io_error);
+  std::size_t n = 1;
+  for (;; ++n) {
+    ASSERT_LT(n, 100u) << "the request never got through";
+    net::memory_faults faults;
+    (reads ? faults.fail_read_at : faults.fail_write_at) = n;
+    faults.error = injected;
+    auto c = client::connection::open(options(0), [&](boost::asio::any_io_executor executor) {
+      auto ends = net::memory_transport::make_pair(executor, srv->executor());
+      ends.first->set_faults(faults);
+      srv->adopt(net::make_tls_stream(std::move(ends.second), *server_context, true).value(),
+                 *wire::parse_socket_addr_v4("192.0.2.7:7"));
+      return std::unique_ptr<net::transport>(std::move(ends.first));
+    });
+    if (!c) {
+      EXPECT_EQ(c.error().code, net::error::tls_handshake_failed) << "n = " << n;
+      EXPECT_NE(c.error().what().find("TLS handshake with the transport failed"), std::string::npos)
+          << c.error().what();
+      continue;
+    }
+    const wire::client_msg request = wire::create_room{std::string(32, static_cast<char>(n))};
+    if (auto sent = c->send(request); !sent) {
+      EXPECT_EQ(sent.error().code, injected) << "n = " << n;
+      EXPECT_NE(sent.error().what().find("sending failed"), std::string::npos)
+          << sent.error().what();
+      continue;
+    }
+    auto reply = c->receive(5s);
+    if (!reply) {
+      EXPECT_EQ(reply.error().code, injected) << "n = " << n << ": " << reply.error().what();
+      EXPECT_NE(reply.error().what().find("connection ended while waiting for a reply"),
+                std::string::npos)
+          << reply.error().what();
+      continue;
+    }
+    EXPECT_EQ(reply->type, t::room_created);
+    break;
+  }
+  EXPECT_GT(n, 2u) << "the faults were never reached";
+}
+
+TEST(client_test, reports_a_failed_transport_read_at_every_step) {
+  client_reports_a_failure_at_every_transport_operation(true);
+}
+
+TEST(client_test, reports_a_failed_transport_write_at_every_step) {
+  client_reports_a_failure_at_every_transport_operation(false);
 }
 
 TEST(client_test, exchange_gives_each_side_the_other_ones_contact) {
