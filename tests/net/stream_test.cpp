@@ -245,6 +245,33 @@ TEST(stream_test, cancel_read_aborts_the_read_and_loses_nothing) {
   }
 }
 
+TEST(stream_test, read_chunk_gives_at_most_max_bytes_and_ends_like_read_some) {
+  for (const bool use_tls : {true, false}) {
+    stream_pair p(use_tls);
+    ASSERT_EQ(p.handshake(), std::make_pair(std::error_code(), std::error_code()));
+    ASSERT_FALSE(p.write(*p.server, "chunked"));
+    std::string got;
+    std::optional<std::error_code> end;
+    std::function<void(std::error_code, std::string)> next = [&](std::error_code ec,
+                                                                 std::string bytes) {
+      EXPECT_LE(bytes.size(), 3u);
+      got += bytes;
+      if (ec) {
+        end = ec;
+      } else if (got.size() == 7) {
+        p.server->async_shutdown(true, [](std::error_code) {});
+        p.client->async_read_chunk(3, next);
+      } else {
+        p.client->async_read_chunk(3, next);
+      }
+    };
+    p.client->async_read_chunk(3, next);
+    ASSERT_TRUE(p.run_until([&] { return end.has_value(); }));
+    EXPECT_EQ(got, "chunked");
+    EXPECT_TRUE(net::is_orderly_close(*end)) << end->message();
+  }
+}
+
 TEST(stream_test, plain_writes_complete_across_short_transport_writes) {
   net::memory_faults short_writes;
   short_writes.max_write = 3;
