@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
+#include "gday/base/hex.hpp"
 #include "gday/net/memory.hpp"
 #include "gday/net/tls.hpp"
 #include "gday/server/server.hpp"
@@ -65,9 +66,9 @@ client::connect_options options(std::uint16_t port, bool v6 = false) {
 
 TEST(client_test, room_code_from_text_is_sha256_for_v1) {
   // FIPS 180-2 test vector: SHA-256("abc").
-  EXPECT_EQ(gday::test::to_hex(client::room_code_from_text("abc", wire::profile::v1)),
+  EXPECT_EQ(gday::base::encode_hex(client::room_code_from_text("abc", wire::profile::v1)),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(gday::test::to_hex(client::room_code_from_text("", wire::profile::v1)),
+  EXPECT_EQ(gday::base::encode_hex(client::room_code_from_text("", wire::profile::v1)),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(client::room_code_from_text("any text", wire::profile::v1).size(), 32u);
 }
@@ -159,7 +160,7 @@ TEST(client_test, shutdown_send_ends_the_input_and_the_answer_still_arrives) {
   EXPECT_EQ(created->type, t::room_created);
   auto raw = c->receive_raw_frame(2s);
   ASSERT_TRUE(raw) << raw.error().what();
-  EXPECT_EQ(gday::test::to_hex(*raw), "01000d224572726f7253796e74617822");  // "ErrorSyntax"
+  EXPECT_EQ(gday::base::encode_hex(*raw), "01000d224572726f7253796e74617822");  // "ErrorSyntax"
   auto end = c->receive(2s);
   ASSERT_FALSE(end);
   EXPECT_TRUE(net::is_orderly_close(end.error().code)) << end.error().what();

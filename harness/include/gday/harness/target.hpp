@@ -11,6 +11,7 @@
 
 #include "gday/harness/scenario.hpp"
 #include "gday/net/tls.hpp"
+#include "gday/wire/result.hpp"
 
 namespace gday::harness {
 
