@@ -26,18 +26,9 @@ const std::set<std::string> plain = {
     "pattern",  "minLength",   "minimum",      "maximum", "exclusiveMinimum",
     "minItems", "uniqueItems", "minProperties"};
 
-std::string token(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+// `where` extended by one key, as a JSON pointer.
+std::string child(const std::string& where, const std::string& key) {
+  return (json::json_pointer(where) / key).to_string();
 }
 
 bool has_type(const json& instance, const std::string& type) {
@@ -150,7 +141,7 @@ void json_schema::check_keywords(const json& schema, const std::string& where) c
     throw std::invalid_argument("json_schema: " + where + " is not a schema");
   }
   for (const auto& [key, value] : schema.items()) {
-    const std::string at = where + "/" + token(key);
+    const std::string at = child(where, key);
     if (annotations.count(key) || plain.count(key)) {
       if (key == "$ref" && !value.get<std::string>().starts_with("#/")) {
         throw std::invalid_argument("json_schema: only local $refs are implemented, at " + at);
@@ -165,7 +156,7 @@ void json_schema::check_keywords(const json& schema, const std::string& where) c
         check_keywords(value[i], at + "/" + std::to_string(i));
       }
     } else if (schema_maps.count(key)) {
-      for (const auto& [name, sub] : value.items()) check_keywords(sub, at + "/" + token(name));
+      for (const auto& [name, sub] : value.items()) check_keywords(sub, child(at, name));
     } else {
       throw std::invalid_argument("json_schema: keyword '" + key + "' at " + where +
                                   " is not implemented");
@@ -272,7 +263,7 @@ void json_schema::check(const json& schema, const json& instance, const std::str
     const auto additional = schema.find("additionalProperties");
     const auto names = schema.find("propertyNames");
     for (const auto& [key, value] : instance.items()) {
-      const std::string at = pointer + "/" + token(key);
+      const std::string at = child(pointer, key);
       if (names != schema.end()) check(*names, json(key), at, errors);
       if (properties != schema.end() && properties->contains(key)) {
         check((*properties)[key], value, at, errors);
