@@ -118,7 +118,7 @@ json to_json(const step& s) {
       break;
     case step::kind::send_raw:
       out["send_raw"] = s.conn;
-      out["hex"] = hex_of(s.raw);
+      out["hex"] = base::encode_hex(s.raw, " ");
       write_chunks(out, s.chunks);
       break;
     case step::kind::expect: {
