@@ -353,6 +353,18 @@ struct server_core::impl {
     }
   }
 
+  // The side an update (RecordPublicAddr, or a local address in
+  // ReadyToShare) goes to; null once the error upstream gives for an update
+  // of a side that is done is sent.
+  side* side_to_update(connection& c, room& r, bool is_creator) {
+    side& s = r.of(is_creator);
+    if (s.ready && !has(fault::unexpected_msg_accepted)) {
+      counted_error(c, server_msg_type::error_unexpected_msg);
+      return nullptr;
+    }
+    return &s;
+  }
+
   void on_record_public_addr(connection& c, const wire::record_public_addr& msg) {
     room* r = find_room(msg.room_code);
     if (r == nullptr) {
@@ -363,16 +375,13 @@ struct server_core::impl {
       }
       return;
     }
-    side& s = r->of(msg.is_creator);
-    if (s.ready && !has(fault::unexpected_msg_accepted)) {
-      counted_error(c, server_msg_type::error_unexpected_msg);
-      return;
-    }
+    side* s = side_to_update(c, *r, msg.is_creator);
+    if (s == nullptr) return;
     if (has(fault::rate_limit_counts_successes) && over_limit(c)) {
       reply_too_many_requests(c);
       return;
     }
-    record_public(s.contact.public_, c.peer);
+    record_public(s->contact.public_, c.peer);
     send(c, reply_of(server_msg_type::received_addr));
   }
 
@@ -394,13 +403,10 @@ struct server_core::impl {
         counted_error(c, server_msg_type::error_no_such_room_code);
         return;
       }
-      side& s = r->of(msg.is_creator);
-      if (s.ready && !has(fault::unexpected_msg_accepted)) {
-        counted_error(c, server_msg_type::error_unexpected_msg);
-        return;
-      }
-      if (local.v4) s.contact.local.v4 = local.v4;
-      if (local.v6) s.contact.local.v6 = local.v6;
+      side* s = side_to_update(c, *r, msg.is_creator);
+      if (s == nullptr) return;
+      if (local.v4) s->contact.local.v4 = local.v4;
+      if (local.v6) s->contact.local.v6 = local.v6;
     }
 
     room* r = find_room(msg.room_code);
