@@ -504,9 +504,26 @@ run_totals tally(const std::vector<scenario_result>& results) {
   return totals;
 }
 
-int exit_code(const run_totals& totals) {
+bool fails_run(const scenario_result& r, bool strict) {
+  switch (classify(r)) {
+    case shown::fail:
+    case shown::error:
+    case shown::xpass:
+      return true;
+    case shown::non_strict:
+      return strict;
+    case shown::pass:
+    case shown::skip:
+    case shown::xfail:
+      return false;
+  }
+  return true;
+}
+
+int exit_code(const run_totals& totals, bool strict) {
   if (totals.errors > 0) return 3;
   if (totals.failed > 0 || totals.unexpected_passes > 0) return 1;
+  if (strict && totals.non_strict > 0) return 1;
   return 0;
 }
 
@@ -817,25 +834,27 @@ wire::basic_result<baseline, std::string> load_baseline(const std::string& path)
   return b;
 }
 
-void apply_baseline(std::vector<scenario_result>& results, const baseline& b) {
-  for (scenario_result& r : results) {
-    const std::string* reason = b.find(r.id, r.profile);
-    if (reason == nullptr) continue;
-    switch (r.outcome) {
-      case verdict::fail:
-      case verdict::non_strict:
-        r.expected_failure = true;
-        r.baseline_reason = *reason;
-        break;
-      case verdict::pass:
-        r.unexpected_pass = true;
-        r.baseline_reason = *reason;
-        break;
-      case verdict::skip:
-      case verdict::error:
-        break;
-    }
+void apply_baseline(scenario_result& r, const baseline& b) {
+  const std::string* reason = b.find(r.id, r.profile);
+  if (reason == nullptr) return;
+  switch (r.outcome) {
+    case verdict::fail:
+    case verdict::non_strict:
+      r.expected_failure = true;
+      r.baseline_reason = *reason;
+      break;
+    case verdict::pass:
+      r.unexpected_pass = true;
+      r.baseline_reason = *reason;
+      break;
+    case verdict::skip:
+    case verdict::error:
+      break;
   }
+}
+
+void apply_baseline(std::vector<scenario_result>& results, const baseline& b) {
+  for (scenario_result& r : results) apply_baseline(r, b);
 }
 
 }  // namespace gday::harness

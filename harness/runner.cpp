@@ -634,11 +634,8 @@ std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenari
         continue;
       }
       results[i] = run_scenario(*scenarios[i], t, options, static_cast<unsigned>(i));
-      if (options.fail_fast &&
-          (results[i].outcome == verdict::fail || results[i].outcome == verdict::error ||
-           (options.strict && results[i].outcome == verdict::non_strict))) {
-        stop = true;
-      }
+      if (options.expected) apply_baseline(results[i], *options.expected);
+      if (options.fail_fast && fails_run(results[i], options.strict)) stop = true;
       std::lock_guard lock(report_mutex);
       if (on_result) on_result(results[i]);
     }

@@ -240,28 +240,19 @@ int main(int argc, char** argv) try {
     options.seed = seed;
     options.fail_fast = vm.count("fail-fast") > 0;
     options.strict = vm.count("strict") > 0;
+    options.expected = base ? &*base : nullptr;
     options.rerun_prefix =
         std::string(argv[0]) +
         (vm.count("scenarios") ? " --scenarios '" + scenarios_dir + "'" : std::string()) +
         " --protocol " + std::to_string(wire::version_byte(p));
-    auto batch = h::run_all(applicable, *target, options, [&](const h::scenario_result& r) {
-      if (!base) {
-        console.on_result(r);
-        return;
-      }
-      std::vector<h::scenario_result> one{r};
-      h::apply_baseline(one, *base);
-      console.on_result(one.front());
-    });
+    auto batch = h::run_all(applicable, *target, options,
+                            [&](const h::scenario_result& r) { console.on_result(r); });
     results.insert(results.end(), batch.begin(), batch.end());
-    const bool strict = vm.count("strict") > 0;
     const bool failed = std::any_of(batch.begin(), batch.end(), [&](const h::scenario_result& r) {
-      return r.outcome == h::verdict::fail || r.outcome == h::verdict::error ||
-             (strict && r.outcome == h::verdict::non_strict);
+      return h::fails_run(r, options.strict);
     });
     if (options.fail_fast && failed) break;
   }
-  if (base) h::apply_baseline(results, *base);
   info.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   console.on_finish(results, info);
@@ -274,9 +265,7 @@ int main(int argc, char** argv) try {
     return exit_usage;
   }
   const auto totals = h::tally(results);
-  int code = h::exit_code(totals);
-  if (code == 0 && vm.count("strict") && totals.non_strict > 0) code = 1;
-  return code;
+  return h::exit_code(totals, vm.count("strict") > 0);
 } catch (const std::exception& e) {
   std::fprintf(stderr, "run-scenarios: %s\n", e.what());
   return exit_usage;
