@@ -39,8 +39,8 @@ class scenario_run {
         std::find(s.requirements.begin(), s.requirements.end(), "T-6") != s.requirements.end();
   }
 
-  scenario_result run() {
-    scenario_result r;
+  // Runs the steps; `r` comes with the scenario's header filled in.
+  scenario_result run(scenario_result r) {
     start_ = clock_type::now();
     std::optional<step_failure> failure;
     for (const auto& c : s_.connections) {
@@ -555,16 +555,22 @@ class scenario_run {
   std::string lowered_note_;
 };
 
-}  // namespace
-
-scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
-                             unsigned slot) {
+// A result carrying the scenario's id, summary, requirements, grade and profile.
+scenario_result result_for(const scenario& s, wire::profile p) {
   scenario_result r;
   r.id = s.id;
   r.summary = s.summary;
   r.requirements = s.requirements;
   r.level = s.level;
-  r.profile = options.profile;
+  r.profile = p;
+  return r;
+}
+
+}  // namespace
+
+scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
+                             unsigned slot) {
+  scenario_result r = result_for(s, options.profile);
   r.rerun = options.rerun_prefix + t.rerun_flags() + " " + s.id;
   // A body template for another profile only: not applicable here.
   std::function<bool(const std::vector<step>&)> has_body = [&](const std::vector<step>& steps) {
@@ -599,13 +605,7 @@ scenario_result run_scenario(const scenario& s, target& t, const run_options& op
   if (seed == 0) seed = std::random_device{}();
   seed ^= std::hash<std::string>{}(s.id) + slot;
   scenario_run run(s, *prepared.server, options, slot, seed);
-  scenario_result out = run.run();
-  out.id = r.id;
-  out.summary = r.summary;
-  out.requirements = r.requirements;
-  out.level = r.level;
-  out.profile = r.profile;
-  out.rerun = r.rerun;
+  scenario_result out = run.run(std::move(r));
   out.server_log = prepared.server->log();
   return out;
 }
@@ -623,12 +623,7 @@ std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenari
       const std::size_t i = next++;
       if (i >= scenarios.size()) return;
       if (stop) {
-        auto& r = results[i];
-        r.id = scenarios[i]->id;
-        r.summary = scenarios[i]->summary;
-        r.requirements = scenarios[i]->requirements;
-        r.level = scenarios[i]->level;
-        r.profile = options.profile;
+        auto& r = results[i] = result_for(*scenarios[i], options.profile);
         r.outcome = verdict::skip;
         r.reason = "not run (--fail-fast after an earlier failure)";
         continue;
