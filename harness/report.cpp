@@ -758,10 +758,11 @@ const std::string* baseline::find(const std::string& id, wire::profile p) const 
   return nullptr;
 }
 
-wire::basic_result<baseline, std::string> load_baseline(const std::string& path) {
+result<baseline> load_baseline(const std::string& path) {
+  auto bad = [](std::string why) { return failure{error::usage, std::move(why)}; };
   const std::string where = path + ": ";
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return where + "cannot open: " + std::strerror(errno);
+  if (file == nullptr) return bad(where + "cannot open: " + std::strerror(errno));
   std::string text;
   char buffer[16384];
   std::size_t n = 0;
@@ -769,7 +770,7 @@ wire::basic_result<baseline, std::string> load_baseline(const std::string& path)
   const bool read_failed = std::ferror(file) != 0;
   const int read_errno = errno;
   std::fclose(file);
-  if (read_failed) return where + "cannot read: " + std::strerror(read_errno);
+  if (read_failed) return bad(where + "cannot read: " + std::strerror(read_errno));
 
   nlohmann::json doc;
   try {
@@ -780,38 +781,38 @@ wire::basic_result<baseline, std::string> load_baseline(const std::string& path)
         message.rfind("[json.exception", 0) == 0 && end != std::string::npos) {
       message.erase(0, end + 2);
     }
-    return where + "not JSON: " + message;
+    return bad(where + "not JSON: " + message);
   }
-  if (!doc.is_object()) return where + "expected an object {\"expected_failures\": [...]}";
+  if (!doc.is_object()) return bad(where + "expected an object {\"expected_failures\": [...]}");
   for (const auto& [key, value] : doc.items()) {
     if (key != "expected_failures" && key != "comment") {
-      return where + "/" + key + ": unknown key (expected \"expected_failures\")";
+      return bad(where + "/" + key + ": unknown key (expected \"expected_failures\")");
     }
   }
   const auto list = doc.find("expected_failures");
-  if (list == doc.end()) return where + "missing \"expected_failures\"";
-  if (!list->is_array()) return where + "/expected_failures: expected an array";
+  if (list == doc.end()) return bad(where + "missing \"expected_failures\"");
+  if (!list->is_array()) return bad(where + "/expected_failures: expected an array");
 
   baseline b;
   std::map<std::string, std::string> first_seen;  // key -> pointer of its entry
   for (std::size_t i = 0; i < list->size(); ++i) {
     const nlohmann::json& entry = (*list)[i];
     const std::string at = where + "/expected_failures/" + std::to_string(i) + ": ";
-    if (!entry.is_object()) return at + "expected an object {\"id\", \"reason\"}";
+    if (!entry.is_object()) return bad(at + "expected an object {\"id\", \"reason\"}");
     for (const auto& [key, value] : entry.items()) {
       if (key != "id" && key != "reason" && key != "profile" && key != "comment") {
-        return at + "unknown key \"" + key + "\" (expected id, reason, profile)";
+        return bad(at + "unknown key \"" + key + "\" (expected id, reason, profile)");
       }
     }
     const auto id = entry.find("id");
-    if (id == entry.end()) return at + "missing \"id\"";
+    if (id == entry.end()) return bad(at + "missing \"id\"");
     if (!id->is_string() || id->get_ref<const std::string&>().empty()) {
-      return at + "\"id\" must be a non-empty string";
+      return bad(at + "\"id\" must be a non-empty string");
     }
     const auto reason = entry.find("reason");
-    if (reason == entry.end()) return at + "missing \"reason\"";
+    if (reason == entry.end()) return bad(at + "missing \"reason\"");
     if (!reason->is_string() || reason->get_ref<const std::string&>().empty()) {
-      return at + "\"reason\" must be a non-empty string";
+      return bad(at + "\"reason\" must be a non-empty string");
     }
     std::string key = id->get<std::string>();
     if (const auto p = entry.find("profile"); p != entry.end()) {
@@ -822,12 +823,12 @@ wire::basic_result<baseline, std::string> load_baseline(const std::string& path)
         const auto number = p->get<std::int64_t>();
         if (number >= 1 && number <= 3) profile = static_cast<wire::profile>(number);
       }
-      if (!profile) return at + "\"profile\" must be \"v1\", \"v2\", \"v3\" (or 1, 2, 3)";
+      if (!profile) return bad(at + "\"profile\" must be \"v1\", \"v2\", \"v3\" (or 1, 2, 3)");
       key += " [" + std::string(wire::to_string(*profile)) + "]";
     }
     const std::string pointer = "/expected_failures/" + std::to_string(i);
     if (const auto [it, inserted] = first_seen.emplace(key, pointer); !inserted) {
-      return at + "duplicate entry for \"" + key + "\" (first at " + it->second + ")";
+      return bad(at + "duplicate entry for \"" + key + "\" (first at " + it->second + ")");
     }
     b.expected.emplace(std::move(key), reason->get<std::string>());
   }

@@ -147,8 +147,8 @@ class scenario_run {
     const bool tls = c.tls.value_or(ep.tls);
     auto p = probe::open(ep, c.family, tls, bind_v4_, options_.profile, scaled(milliseconds(5000)));
     if (!p) {
-      record(c.name, transcript_entry::kind::event, {}, {}, "connect failed: " + p.error());
-      return step_failure{"cannot open connection '" + c.name + "': " + p.error(), initial};
+      record(c.name, transcript_entry::kind::event, {}, {}, "connect failed: " + p.error().message);
+      return step_failure{"cannot open connection '" + c.name + "': " + p.error().message, initial};
     }
     const auto local = (*p)->local();
     std::string from = local.address().is_v6() ? "[" + local.address().to_string() + "]"
@@ -214,16 +214,16 @@ class scenario_run {
     record(st.conn, transcript_entry::kind::sent, bytes, decode_for_transcript(body, false));
     chunking chunks = st.chunks;
     chunks.pause = scaled(chunks.pause);
-    const std::string error = p->write(bytes, chunks, scaled(milliseconds(5000)));
+    const auto written = p->write(bytes, chunks, scaled(milliseconds(5000)));
     {
       // Requests sent while the connection waits for its peer are answered
       // late on purpose (M-7): they say nothing about reply latency (T-6).
       std::lock_guard lock(mutex_);
       if (!waiting_.count(st.conn)) sent_at_[st.conn] = clock_type::now();
     }
-    if (!error.empty()) {
-      record(st.conn, transcript_entry::kind::event, {}, {}, error);
-      return step_failure{"could not send on '" + st.conn + "': " + error};
+    if (!written) {
+      record(st.conn, transcript_entry::kind::event, {}, {}, written.error().message);
+      return step_failure{"could not send on '" + st.conn + "': " + written.error().message};
     }
     return std::nullopt;
   }
@@ -595,18 +595,18 @@ scenario_result run_scenario(const scenario& s, target& t, const run_options& op
   settings needs = s.needs;
   if (needs.max_room_timeout_s) *needs.max_room_timeout_s *= options.timeout_scale;
   if (needs.min_room_timeout_s) *needs.min_room_timeout_s *= options.timeout_scale;
-  auto prepared = t.prepare(needs, options.profile);
-  if (!prepared.server) {
-    r.outcome = prepared.error.empty() ? verdict::skip : verdict::error;
-    r.reason = prepared.error.empty() ? prepared.skip_reason : prepared.error;
+  auto server = t.prepare(needs, options.profile);
+  if (!server) {
+    r.outcome = server.error().code == error::skip ? verdict::skip : verdict::error;
+    r.reason = server.error().message;
     return r;
   }
   std::uint64_t seed = options.seed;
   if (seed == 0) seed = std::random_device{}();
   seed ^= std::hash<std::string>{}(s.id) + slot;
-  scenario_run run(s, *prepared.server, options, slot, seed);
+  scenario_run run(s, **server, options, slot, seed);
   scenario_result out = run.run(std::move(r));
-  out.server_log = prepared.server->log();
+  out.server_log = (*server)->log();
   return out;
 }
 

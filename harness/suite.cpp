@@ -51,16 +51,15 @@ result<std::vector<const scenario*>> select_scenarios(const std::vector<scenario
 }
 
 result<wire::profile> probe_profile(target& t) {
-  auto prepared = t.prepare(settings{}, wire::profile::v1);
-  if (!prepared.server) {
-    return failure{error::target_unusable,
-                   prepared.error.empty() ? prepared.skip_reason : prepared.error};
-  }
+  auto server = t.prepare(settings{}, wire::profile::v1);
+  if (!server) return failure{error::target_unusable, server.error().message};
   const auto timeout = std::chrono::seconds(5);
-  auto p = detail::probe::open(prepared.server->endpoints(), 4, prepared.server->endpoints().tls,
-                               {}, wire::profile::v1, timeout);
-  if (!p) return failure{error::target_unusable, p.error()};
-  (*p)->write(std::string("\x00\x00\x00", 3), chunking{}, timeout);
+  const endpoint_info& ep = (*server)->endpoints();
+  auto p = detail::probe::open(ep, 4, ep.tls, {}, wire::profile::v1, timeout);
+  if (!p) return p.error();
+  if (auto written = (*p)->write(std::string("\x00\x00\x00", 3), chunking{}, timeout); !written) {
+    return written.error();
+  }
   auto e = (*p)->next(timeout);
   if (e.raw.empty()) {
     return failure{error::target_unusable, "the server sent nothing back to a version-0 header"};

@@ -54,7 +54,7 @@ harness::result<chosen_target> make_target(const target_flags& flags, const po::
     if (vm.count("request-limit")) r.request_limit = flags.request_limit;
     r.allow_non_loopback = vm.count("allow-non-loopback") > 0;
     auto made = harness::make_remote_target(r);
-    if (!made) return usage(made.error());
+    if (!made) return made.error();
     out.target = std::move(*made);
     out.remote = true;
   } else {

@@ -136,7 +136,7 @@ int main(int argc, char** argv) try {
   std::optional<h::baseline> expected;
   if (!baseline_file.empty()) {
     auto b = h::load_baseline(baseline_file);
-    if (!b) return usage_error(b.error());
+    if (!b) return usage_error(b.error().message);
     expected = std::move(*b);
   }
   options.run.timeout_scale = timeout_scale;

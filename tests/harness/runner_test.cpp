@@ -169,7 +169,8 @@ TEST(runner_test, non_loopback_targets_are_refused_unless_allowed) {
   o.target4 = "192.0.2.1:2311";
   auto refused = h::make_remote_target(o);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().find("loopback"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("loopback"), std::string::npos);
+  EXPECT_EQ(refused.error().code, h::error::usage);
 }
 
 // -x with a baseline, --strict: which results stop the run, and the exit

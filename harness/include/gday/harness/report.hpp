@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "gday/harness/error.hpp"
 #include "gday/harness/scenario.hpp"
-#include "gday/wire/result.hpp"
 
 namespace gday::harness {
 
@@ -123,8 +123,8 @@ struct baseline {
 };
 
 /// Loads a baseline file: {"expected_failures": [{"id": "...", "profile": 1?, "reason": "..."}]}.
-/// Errors name the file and what is wrong.
-wire::basic_result<baseline, std::string> load_baseline(const std::string& path);
+/// Usage errors name the file and what is wrong.
+result<baseline> load_baseline(const std::string& path);
 
 /// Marks results listed in the baseline (expected_failure / unexpected_pass).
 void apply_baseline(std::vector<scenario_result>& results, const baseline& b);
