@@ -1,34 +1,33 @@
-// Fuzzes the server's TLS handshake and record layer: OpenSSL configured by
-// net::make_server_context, fed through memory BIOs (no sockets), with a
-// server core behind it that reads the decrypted bytes and answers, as in the
-// reference server. The client's bytes come from the input; the session
-// (fuzz/support/tls_session.hpp, which also describes the input format)
-// checks after every OpenSSL call:
-//  - SSL_get_error is one that memory BIOs without callbacks can give
-//    (never WANT_WRITE, SYSCALL, WANT_X509_LOOKUP, ...), and a client's EOF
-//    is an orderly end, not an error (SSL_OP_IGNORE_UNEXPECTED_EOF);
+// Fuzzes the reference server's TLS handshake and record layer, with the code
+// that ships: gday::server (run on this thread, on the fuzzer's clock) serves
+// the TLS stream of net::make_tls_stream, configured by
+// net::make_server_context, over an in-memory transport whose other end
+// plays the client's bytes from the input (fuzz/support/tls_server.hpp, which
+// also describes the input format). It checks:
 //  - the output is whole, well-formed TLS records, as many as OpenSSL's
 //    message callback reports, and a fatal alert is the last record sent;
-//  - a fatal alert sent or received fails the call;
 //  - no NewSessionTicket and no CertificateRequest is ever sent; a completed
 //    handshake is TLS 1.2 or 1.3, with an ECDSA (or TLS 1.3) cipher, no client
 //    certificate, no ALPN and no resumption;
-//  - each reply of the core leaves in one record (spec T-6), and v2/v3
-//    connections the core closes get a close_notify;
+//  - each reply of the core leaves in one record (spec T-6); v1 never sends
+//    close_notify, and v2/v3 send one when the server ends an established
+//    connection in order;
 //  - two runs of one input write the same bytes (the replay is
-//    deterministic: fixed certificate, fixed random numbers).
+//    deterministic: fixed certificate, fixed random numbers, the fuzzer's
+//    clock).
 //
 // OpenSSL is not instrumented, so libFuzzer cannot see its branches. The
-// session reports what OpenSSL does (states, state transitions, messages and
-// alerts either way, error reasons, the negotiated version, cipher and group)
-// and note() turns each value into a call to one of `signal_slots` distinct
-// functions: a new value is new coverage, and the fuzzer keeps the input.
+// run reports what OpenSSL does (states, state transitions, messages and
+// alerts either way, the negotiated version, cipher and group) and what the
+// server did after each step, and note() turns each value into a call to one
+// of `signal_slots` distinct functions: a new value is new coverage, and the
+// fuzzer keeps the input.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
 
-#include "support/tls_session.hpp"
+#include "support/tls_server.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // Records the seeds of tls_session_fuzzer (scripts/regenerate-corpus runs it):
 // a real OpenSSL client, in this process and over memory BIOs, talks to the
-// fuzzer's own server (fuzz/support/tls_session.hpp) and every byte it sends
+// reference server as the fuzzer runs it (fuzz/support/tls_server.hpp) and every byte it sends
 // becomes part of the input, in the fuzzer's input format. The server is run
 // afresh on the input so far after each client flight, exactly as the fuzzer
 // will run it, and its new output goes back to the client; because the
@@ -35,7 +35,7 @@
 #include "gday/wire/frame.hpp"
 #include "gday/wire/messages.hpp"
 #include "gday/wire/profile.hpp"
-#include "support/tls_session.hpp"
+#include "support/tls_server.hpp"
 
 namespace {
 
@@ -512,7 +512,7 @@ int main() {
                     (conversed ? replay.established && replay.replies > 0 : !replay.established);
     std::fprintf(stderr, "%s %s: %zu bytes, %s, %zu replies%s\n", ok ? "ok  " : "FAIL", c.name,
                  seed.size(), replay.established ? "handshake done" : "no handshake",
-                 replay.replies, replay.closed_by_core ? ", closed by the core" : "");
+                 replay.replies, replay.closed_by_server ? ", closed by the server" : "");
     if (!ok) ++failures;
     std::printf("%s\n", hex(seed).c_str());
   }

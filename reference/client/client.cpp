@@ -4,7 +4,6 @@
 
 #include <openssl/err.h>
 #include <openssl/sha.h>
-#include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
 #include <thread>
@@ -36,7 +35,6 @@ net::failure not_open() {
 struct connection::state {
   asio::io_context io;
   std::unique_ptr<net::byte_stream> stream;
-  int fd = -1;        // the socket under `stream`, for shutdown_send()
   bool open = false;  // false once the stream was closed
   tcp::endpoint local;
   wire::profile profile = wire::profile::v1;
@@ -123,33 +121,51 @@ net::result<connection> connection::open(const connect_options& options) {
   }
   socket.set_option(tcp::no_delay(true), ec);
   s->local = socket.local_endpoint(ec);
-  s->fd = static_cast<int>(socket.native_handle());
+  return over(std::move(s), net::make_socket_transport(std::move(socket)), options, where,
+              time_left());
+}
+
+net::result<connection> connection::open(const connect_options& options,
+                                         const transport_factory& make_transport) {
+  net::sigpipe_guard no_sigpipe;
+  auto s = std::make_unique<state>();
+  s->profile = options.profile;
+  s->decoder = wire::frame_decoder(options.profile);
+  auto transport = make_transport(s->io.get_executor());
+  return over(std::move(s), std::move(transport), options, "the transport", options.timeout);
+}
+
+net::result<connection> connection::over(std::unique_ptr<state> s,
+                                         std::unique_ptr<net::transport> transport,
+                                         const connect_options& options, const std::string& where,
+                                         std::chrono::milliseconds timeout) {
+  if (!options.tls) {
+    s->stream = net::make_plain_stream(std::move(transport));
+    s->open = true;
+    return connection(std::move(s));
+  }
+  auto ctx = net::make_client_context(options.tls_options);
+  if (!ctx) return ctx.error();
+  const std::string name = options.server_name.empty() ? options.host : options.server_name;
+  auto stream = net::make_tls_stream(std::move(transport), *ctx, false, name);
+  if (!stream) return stream.error();
+  s->stream = std::move(*stream);
   s->open = true;
-  if (options.tls) {
-    auto ctx = net::make_client_context(options.tls_options);
-    if (!ctx) return ctx.error();
-    const std::string name = options.server_name.empty() ? options.host : options.server_name;
-    auto stream = net::make_tls_stream(std::move(socket), *ctx, false, name);
-    if (!stream) return stream.error();
-    s->stream = std::move(*stream);
-    finished = false;
-    std::error_code hs;
-    std::string why;
-    s->stream->async_handshake([&](std::error_code e) {
-      hs = e;
-      // OpenSSL's reason is still in this thread's error queue.
-      if (const char* reason = ERR_reason_error_string(ERR_peek_last_error())) why = reason;
-      finished = true;
-    });
-    if (!s->run_until(finished, time_left())) return timed_out("TLS handshake with " + where);
-    if (hs) {
-      s->close_now();
-      return net::failure{hs, "TLS handshake with " + where +
-                                  " failed: " + (why.empty() ? hs.message() : why) +
-                                  " (certificate not trusted, wrong name, or not a TLS server?)"};
-    }
-  } else {
-    s->stream = net::make_tcp_stream(std::move(socket));
+  bool finished = false;
+  std::error_code hs;
+  std::string why;
+  s->stream->async_handshake([&](std::error_code e) {
+    hs = e;
+    // OpenSSL's reason is still in this thread's error queue.
+    if (const char* reason = ERR_reason_error_string(ERR_peek_last_error())) why = reason;
+    finished = true;
+  });
+  if (!s->run_until(finished, timeout)) return timed_out("TLS handshake with " + where);
+  if (hs) {
+    s->close_now();
+    return net::failure{hs, "TLS handshake with " + where +
+                                " failed: " + (why.empty() ? hs.message() : why) +
+                                " (certificate not trusted, wrong name, or not a TLS server?)"};
   }
   return connection(std::move(s));
 }
@@ -224,8 +240,7 @@ net::result<std::string> connection::receive_frame(std::chrono::milliseconds tim
 
 net::result<net::done> connection::shutdown_send() {
   if (!state_ || !state_->open) return not_open();
-  if (::shutdown(state_->fd, SHUT_WR) != 0) {
-    const std::error_code ec(errno, std::system_category());
+  if (const std::error_code ec = state_->stream->shutdown_transport_send()) {
     return net::failure{ec, "half-closing the connection failed: " + ec.message()};
   }
   return net::done{};

@@ -94,12 +94,14 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
   std::atomic<bool> crashed{false};
   std::atomic<bool> started{false};
+  bool stopped = false;  // under stop_mutex
   std::atomic<std::size_t> open_connections{0}, live_rooms{0};
   std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, accepted{0}, refused{0},
       handshake_failures{0};
   std::mutex stop_mutex;
 
   core::clock_time now() const {
+    if (cfg.clock) return cfg.clock();
     return std::chrono::duration_cast<core::clock_time>(std::chrono::steady_clock::now() - epoch);
   }
 
@@ -247,7 +249,7 @@ class session : public std::enable_shared_from_this<session> {
   std::unique_ptr<net::byte_stream> stream_;
   core::endpoint peer_;
   asio::steady_timer handshake_timer_;
-  std::array<char, 512> buffer_{};
+  std::array<char, server::read_chunk_size> buffer_{};
   std::list<std::string> queue_;  // node-based: a write holds its front; empty costs nothing
   bool handshake_done_ = false;
   bool reading_ = false;
@@ -399,6 +401,7 @@ void server::impl::arm_timer() {
   // cost a timerfd update and a cancelled handler per request.
   if (deadline == armed_for) return;
   armed_for = deadline;
+  if (cfg.clock) return;  // the caller's clock: poll() runs what is due
   if (!deadline) {
     timer.cancel();
     return;
@@ -421,7 +424,7 @@ net::result<net::done> server::start() {
   auto& m = *impl_;
   if (m.started.exchange(true)) return net::failure{net::error::bad_address, "already started"};
   m.core = std::make_unique<core::server_core>(m.cfg.core, m.now());
-  if (m.cfg.listen.empty()) {
+  if (m.cfg.listen.empty() && m.cfg.threads > 0) {
     return net::failure{net::error::bad_address, "no listen address given"};
   }
   std::vector<tcp::endpoint> wanted;
@@ -473,8 +476,7 @@ net::result<net::done> server::start() {
   }
   for (auto& a : m.acceptors) m.accept(*a);
   asio::post(m.core_strand, [&m] { m.arm_timer(); });
-  const unsigned n = std::max(1u, m.cfg.threads);
-  for (unsigned i = 0; i < n; ++i) {
+  for (unsigned i = 0; i < m.cfg.threads; ++i) {
     m.threads.emplace_back([&m] {
       // OpenSSL writes with write(): a peer that vanished must not kill the
       // process with SIGPIPE (the write fails with EPIPE instead).
@@ -498,7 +500,8 @@ std::uint16_t server::port(bool v6) const {
 void server::stop() {
   auto& m = *impl_;
   std::lock_guard lock(m.stop_mutex);
-  if (m.threads.empty()) return;
+  if (!m.started || m.stopped) return;
+  m.stopped = true;
   std::promise<void> closed;
   auto done = closed.get_future();
   asio::post(m.core_strand, [&m, &closed] {
@@ -512,10 +515,12 @@ void server::stop() {
     m.armed_for.reset();
     closed.set_value();
   });
-  done.wait_for(std::chrono::seconds(2));
-  m.io.stop();
-  for (auto& t : m.threads) t.join();
-  m.threads.clear();
+  if (!m.threads.empty()) {
+    done.wait_for(std::chrono::seconds(2));
+    m.io.stop();
+    for (auto& t : m.threads) t.join();
+    m.threads.clear();
+  }
   // Run what stopping made ready (the aborts, cancelled reads and waits,
   // cancelled accepts). Each such handler holds a session or this impl, which
   // owns the io_context: left queued they would keep everything alive (a
@@ -542,5 +547,25 @@ void server::adopt(std::unique_ptr<net::byte_stream> stream, core::endpoint peer
 }
 
 boost::asio::any_io_executor server::executor() { return asio::make_strand(impl_->io); }
+
+void server::poll() {
+  auto& m = *impl_;
+  asio::post(m.core_strand, [&m] {
+    if (m.stopping || m.crashed || !m.core) return;
+    const auto deadline = m.core->next_deadline();
+    if (!deadline || *deadline > m.now()) return;
+    m.armed_for.reset();
+    m.core->advance(m.now());
+    m.after_core_event();
+  });
+  // An io_context that ran out of work stays stopped until restarted.
+  do {
+    m.io.restart();
+  } while (m.io.poll() > 0);
+}
+
+std::optional<core::clock_time> server::next_deadline() const {
+  return impl_->core ? impl_->core->next_deadline() : std::nullopt;
+}
 
 }  // namespace gday::server

@@ -39,6 +39,17 @@ class connection {
   /// or timed_out.
   static net::result<connection> open(const connect_options& options);
 
+  /// Makes the transport a connection runs over, on the executor given.
+  using transport_factory =
+      std::function<std::unique_ptr<net::transport>(boost::asio::any_io_executor)>;
+
+  /// The same over a transport the caller makes (tests and fuzzers: an
+  /// in-memory pipe, with injected faults): options.tls, tls_options,
+  /// server_name (default: host), timeout and profile apply; the address
+  /// fields do not, and local_endpoint() is empty.
+  static net::result<connection> open(const connect_options& options,
+                                      const transport_factory& make_transport);
+
   connection(connection&&) noexcept;
   connection& operator=(connection&&) noexcept;
   ~connection();
@@ -79,6 +90,11 @@ class connection {
  private:
   struct state;
   explicit connection(std::unique_ptr<state> s);
+  // The rest of open(): the stream over `transport`, and its TLS handshake.
+  static net::result<connection> over(std::unique_ptr<state> s,
+                                      std::unique_ptr<net::transport> transport,
+                                      const connect_options& options, const std::string& where,
+                                      std::chrono::milliseconds timeout);
   std::unique_ptr<state> state_;
 };
 

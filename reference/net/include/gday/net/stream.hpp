@@ -1,8 +1,10 @@
 #pragma once
-/// Byte streams the sessions run over: TLS (OpenSSL driven directly on the
-/// socket, small per-connection memory), plain TCP, and an in-memory pair for
-/// tests. All operations are asynchronous and complete on the stream's
-/// executor; at most one read and one write may be outstanding at a time.
+/// Byte streams the sessions run over: TLS (OpenSSL reading and writing the
+/// transport itself, small per-connection memory) or plain bytes, over any
+/// transport (transport.hpp): a socket in production, an in-memory pipe
+/// (memory.hpp) in tests and fuzzers. All operations are asynchronous and
+/// complete on the stream's executor; at most one read and one write may be
+/// outstanding at a time.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +16,7 @@
 #include <system_error>
 
 #include "gday/net/tls.hpp"
+#include "gday/net/transport.hpp"
 
 namespace gday::net {
 
@@ -50,6 +53,11 @@ class byte_stream {
   /// reads go on until the peer ends too.
   virtual void shutdown_send() noexcept = 0;
 
+  /// Half-closes the transport only: a TCP FIN and no TLS close_notify, as
+  /// upstream's recorder did (tests/vectors/upstream); reads go on. Fails
+  /// when the transport is closed or not connected.
+  virtual std::error_code shutdown_transport_send() noexcept = 0;
+
   /// Cancels a pending read (it completes with operation_aborted) and keeps
   /// the connection usable: no byte is lost, the next read resumes. (On
   /// sockets a pending write is cancelled too; callers have none.)
@@ -64,12 +72,25 @@ class byte_stream {
 /// Wraps a connected socket as a plain TCP stream.
 std::unique_ptr<byte_stream> make_tcp_stream(tcp::socket socket);
 
+/// A connected socket as a transport (non-blocking from now on).
+std::unique_ptr<transport> make_socket_transport(tcp::socket socket);
+
+/// A plain stream over any transport.
+std::unique_ptr<byte_stream> make_plain_stream(std::unique_ptr<transport> t);
+
 /// Wraps a connected socket as a TLS stream. `server` picks the side;
 /// `host` (client side) is used for SNI (names only) and certificate checks.
 result<std::unique_ptr<byte_stream>> make_tls_stream(tcp::socket socket, const tls_context& ctx,
                                                      bool server, const std::string& host = {});
 
-/// Two connected in-memory streams (writes to one are read from the other).
+/// The same TLS stream over any transport (e.g. a memory_transport).
+result<std::unique_ptr<byte_stream>> make_tls_stream(std::unique_ptr<transport> t,
+                                                     const tls_context& ctx, bool server,
+                                                     const std::string& host = {});
+
+/// Two connected in-memory plain streams on one executor (writes to one are
+/// read from the other); memory_transport::make_pair gives the transports
+/// themselves, with fault injection.
 std::pair<std::unique_ptr<byte_stream>, std::unique_ptr<byte_stream>> make_memory_pipe(
     boost::asio::any_io_executor executor);
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,14 @@ struct config {
   /// net::make_server_context, which also lets a TCP half-close without
   /// close_notify read as an end of input that still gets its answer (F-5).
   net::tls_context tls;
-  unsigned threads = 1;                                 ///< I/O threads
+  /// I/O threads. 0: none; the caller runs the server's work on its own
+  /// thread with poll() (fuzzers, deterministic tests). Then `listen` may be
+  /// empty, for a server that only serves adopted streams.
+  unsigned threads = 1;
+  /// Where the core's time comes from; empty: the steady clock since start().
+  /// With a clock of its own the core's timers do not fire by themselves:
+  /// poll() runs those that are due.
+  std::function<core::clock_time()> clock;
   std::chrono::milliseconds handshake_deadline{10000};  ///< TLS handshake must finish by then
   std::size_t max_connections = 20000;                  ///< beyond this, new ones are closed
   std::size_t max_connections_per_ip = 1000;            ///< per source address
@@ -82,6 +90,19 @@ class server {
 
   /// The executor streams passed to adopt() must use.
   boost::asio::any_io_executor executor();
+
+  /// Only with config::threads == 0: runs the core's timers that are due by
+  /// config::clock and every handler that is ready, on the calling thread,
+  /// until nothing is left to run.
+  void poll();
+
+  /// Only with config::threads == 0 (between calls to poll()): the core's
+  /// next deadline, if it has one.
+  std::optional<core::clock_time> next_deadline() const;
+
+  /// The most bytes a connection reads in one go; it reads again only when
+  /// the core is not waiting on it (spec M-7).
+  static constexpr std::size_t read_chunk_size = 512;
 
  private:
   friend class session;
