@@ -211,9 +211,7 @@ fail_fast_outcome run_fail_fast(const fail_fast_case& c) {
 }
 
 TEST(runner_test, fail_fast_goes_on_past_an_expected_failure) {
-  fail_fast_case c;
-  c.first_expected = true;
-  const auto out = run_fail_fast(c);
+  const auto out = run_fail_fast({.first_expected = true});
   ASSERT_EQ(out.results.size(), 2u);
   EXPECT_TRUE(out.results[0].expected_failure);
   EXPECT_EQ(out.results[1].outcome, h::verdict::fail) << out.results[1].reason;
@@ -222,7 +220,7 @@ TEST(runner_test, fail_fast_goes_on_past_an_expected_failure) {
 }
 
 TEST(runner_test, fail_fast_stops_after_a_failure) {
-  const auto out = run_fail_fast(fail_fast_case{});
+  const auto out = run_fail_fast({});
   EXPECT_EQ(out.results[0].outcome, h::verdict::fail);
   EXPECT_EQ(out.results[1].outcome, h::verdict::skip);
   EXPECT_NE(out.results[1].reason.find("fail-fast"), std::string::npos);
@@ -230,36 +228,25 @@ TEST(runner_test, fail_fast_stops_after_a_failure) {
 }
 
 TEST(runner_test, fail_fast_stops_after_an_unexpected_pass) {
-  fail_fast_case c;
-  c.faults.clear();
-  c.first_expected = true;
-  const auto out = run_fail_fast(c);
+  const auto out = run_fail_fast({.faults = "", .first_expected = true});
   EXPECT_TRUE(out.results[0].unexpected_pass);
   EXPECT_EQ(out.results[1].outcome, h::verdict::skip);
   EXPECT_EQ(out.exit, 1);
 }
 
 TEST(runner_test, fail_fast_stops_after_non_strict_only_under_strict) {
-  fail_fast_case c;
-  c.first_grade = "SHOULD";
-  c.strict = true;
-  const auto strict = run_fail_fast(c);
+  const auto strict = run_fail_fast({.first_grade = "SHOULD", .strict = true});
   EXPECT_EQ(strict.results[0].outcome, h::verdict::non_strict);
   EXPECT_EQ(strict.results[1].outcome, h::verdict::skip);
   EXPECT_EQ(strict.exit, 1);
 
-  c.strict = false;
-  const auto lenient = run_fail_fast(c);
+  const auto lenient = run_fail_fast({.first_grade = "SHOULD"});
   EXPECT_EQ(lenient.results[1].outcome, h::verdict::fail);
   EXPECT_EQ(lenient.exit, 1);
 }
 
 TEST(runner_test, strict_fail_fast_goes_on_past_an_expected_non_strict) {
-  fail_fast_case c;
-  c.first_grade = "SHOULD";
-  c.strict = true;
-  c.first_expected = true;
-  const auto out = run_fail_fast(c);
+  const auto out = run_fail_fast({.first_grade = "SHOULD", .first_expected = true, .strict = true});
   EXPECT_TRUE(out.results[0].expected_failure);
   EXPECT_EQ(out.results[1].outcome, h::verdict::fail);
   EXPECT_EQ(out.exit, 1);
@@ -267,11 +254,8 @@ TEST(runner_test, strict_fail_fast_goes_on_past_an_expected_non_strict) {
 
 TEST(runner_test, expected_failures_alone_exit_zero_even_under_strict) {
   for (const bool strict : {false, true}) {
-    fail_fast_case c;
-    c.first_expected = true;
-    c.strict = strict;
-    const auto out = run_fail_fast(c);
-    std::vector<h::scenario_result> first_only{out.results[0]};
+    const auto out = run_fail_fast({.first_expected = true, .strict = strict});
+    const std::vector<h::scenario_result> first_only{out.results[0]};
     EXPECT_EQ(h::exit_code(h::tally(first_only), strict), 0) << "strict " << strict;
     EXPECT_EQ(out.exit, 1) << "strict " << strict;
   }
