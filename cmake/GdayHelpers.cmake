@@ -36,8 +36,6 @@ function(gday_add_test name)
   cmake_parse_arguments(arg "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_DEPS} GTest::gtest GTest::gtest_main)
-  target_compile_definitions(${name} PRIVATE
-                             GDAY_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests")
   gday_set_warnings(${name})
   if(NOT arg_LABELS)
     set(arg_LABELS unit)

@@ -41,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gday/base/hex.hpp"
 #include "gday/core/config.hpp"
 #include "gday/wire/address.hpp"
 #include "gday/wire/codec.hpp"
@@ -57,7 +58,7 @@ using namespace std::chrono_literals;
 using core::clock_time;
 using core::connection_id;
 using core::output;
-using gday::fuzz::hex;
+using gday::base::encode_hex;
 using gday::fuzz::profile_of;
 
 constexpr std::size_t max_steps = 1024;
@@ -182,7 +183,8 @@ std::string run(const std::uint8_t* data, std::size_t size) {
     auto take_outputs = [&] {
       for (const output& o : server.take_outputs()) {
         transcript += std::to_string(o.conn) +
-                      (o.what == output::kind::send ? " send " : " close ") + hex(o.bytes) + "\n";
+                      (o.what == output::kind::send ? " send " : " close ") + encode_hex(o.bytes) +
+                      "\n";
         auto it = conns.find(o.conn);
         check(it != conns.end() && it->second.state == conn_state::open,
               "output to a closed or unknown connection", "connection " + std::to_string(o.conn));
@@ -194,14 +196,15 @@ std::string run(const std::uint8_t* data, std::size_t size) {
         }
         // One whole frame of the profile.
         const std::string& bytes = o.bytes;
-        check(bytes.size() >= wire::header_size, "a send shorter than a frame header", hex(bytes));
+        check(bytes.size() >= wire::header_size, "a send shorter than a frame header",
+              encode_hex(bytes));
         check(static_cast<std::uint8_t>(bytes[0]) == wire::version_byte(cfg.profile),
-              "a reply with the wrong version byte", hex(bytes));
+              "a reply with the wrong version byte", encode_hex(bytes));
         const std::size_t length =
             (static_cast<std::size_t>(static_cast<std::uint8_t>(bytes[1])) << 8) |
             static_cast<std::uint8_t>(bytes[2]);
         check(length == bytes.size() - wire::header_size, "a reply whose length prefix is wrong",
-              hex(bytes));
+              encode_hex(bytes));
         check(length <= wire::max_body_length(cfg.profile), "a reply over the profile's cap");
         const std::string_view body = std::string_view(bytes).substr(wire::header_size);
         auto reply = wire::decode_server_msg(body, cfg.profile);

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "gday/base/shell.hpp"
 #include "gday/harness/target.hpp"
 
 namespace gday::harness {
@@ -198,7 +199,7 @@ class launched_target final : public target {
   std::string describe() const override { return "server launched by: " + options_.command; }
 
   std::string rerun_flags() const override {
-    return " --server-cmd '" + replace_all(options_.command, "'", "'\\''") + "'" +
+    return " --server-cmd " + base::shell_quote(options_.command) +
            (options_.plain ? " --plain" : "");
   }
 

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
+#include "gday/base/hex.hpp"
+#include "gday/base/utf8.hpp"
 #include "gday/harness/encode.hpp"
-#include "gday/harness/loader.hpp"
 #include "gday/wire/codec.hpp"
 #include "gday/wire/messages.hpp"
 
@@ -47,17 +48,8 @@ std::vector<std::string> names_of(const session& s) {
   return out;
 }
 
-std::string hex_of(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i) out += ' ';
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
+// Hex the loader reads back, a space between bytes for the reader.
+std::string hex_of(std::string_view bytes) { return base::encode_hex(bytes, " "); }
 
 // ---- bodies -----------------------------------------------------------------
 //
@@ -241,9 +233,7 @@ void mutate_bytes(std::string& text, rng& r, const std::string& quoted_marker) {
         const std::size_t pos = position();
         if (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos])) && pos > 0 &&
             text[pos - 1] != '\\') {
-          static constexpr char digits[] = "0123456789abcdef";
-          const auto c = static_cast<unsigned char>(text[pos]);
-          text.replace(pos, 1, std::string("\\u00") + digits[c >> 4] + digits[c & 15]);
+          text.replace(pos, 1, "\\u00" + base::encode_hex(text.substr(pos, 1)));
           break;
         }
       }
@@ -263,7 +253,7 @@ json body_step(const std::string& conn, const std::string& text, const std::stri
     tmpl.replace(at, quoted.size(), "${" + room + "}");
   }
   json st = {{"send_body", conn}};
-  if (!harness::find_invalid_utf8(tmpl) && tmpl.find('\0') == std::string::npos) {
+  if (!base::first_invalid_utf8(tmpl) && tmpl.find('\0') == std::string::npos) {
     st["body"] = tmpl;
     return st;
   }

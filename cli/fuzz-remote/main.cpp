@@ -9,6 +9,7 @@
 #include <iostream>
 #include <random>
 
+#include "gday/base/shell.hpp"
 #include "gday/cli/program.hpp"
 #include "gday/cli/target_options.hpp"
 #include "gday/harness/report.hpp"
@@ -26,13 +27,6 @@ const int exit_usage = gday::harness::exit_code(gday::harness::error::usage);
 const int exit_target = gday::harness::exit_code(gday::harness::error::target_unusable);
 
 int usage_error(const std::string& message) { return gday::cli::usage_error(program, message); }
-
-// Single quotes for /bin/sh.
-std::string shell_quoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 }  // namespace
 
@@ -113,7 +107,7 @@ int main(int argc, char** argv) try {
     if (const auto* s = boost::any_cast<std::string>(&v)) text = *s;
     if (const auto* d = boost::any_cast<double>(&v)) text = std::to_string(*d);
     if (const auto* u = boost::any_cast<std::uint32_t>(&v)) text = std::to_string(*u);
-    replay_flags += std::string(" --") + flag + " " + shell_quoted(text);
+    replay_flags += std::string(" --") + flag + " " + gday::base::shell_quote(text);
   }
   for (const char* flag : {"insecure", "plain", "allow-non-loopback"}) {
     if (vm.count(flag)) replay_flags += std::string(" --") + flag;
@@ -138,7 +132,7 @@ int main(int argc, char** argv) try {
         "\nFINDING %s (%s, %zu actions minimised to %zu)\n  %s\n"
         "  reproducer: %s\n  replay: run-scenarios --scenarios %s --protocol %d%s %s\n",
         std::string(nf::to_string(f.kind)).c_str(), f.where.c_str(), f.actions_before,
-        f.actions_after, f.reason.c_str(), f.file.c_str(), shell_quoted(out_dir).c_str(),
+        f.actions_after, f.reason.c_str(), f.file.c_str(), gday::base::shell_quote(out_dir).c_str(),
         wire::version_byte(*profile), replay_flags.c_str(), f.id.c_str());
     std::printf("%s", gday::harness::format_transcript(f.result.transcript).c_str());
     if (!f.result.server_log.empty()) {
@@ -153,7 +147,7 @@ int main(int argc, char** argv) try {
                    : summary.reference_failures  ? exit_target
                                                  : 0;
   if (!json_out.empty()) {
-    const std::string replay = "run-scenarios --scenarios " + shell_quoted(out_dir) +
+    const std::string replay = "run-scenarios --scenarios " + gday::base::shell_quote(out_dir) +
                                " --protocol " + std::to_string(wire::version_byte(*profile)) +
                                replay_flags;
     const auto written = gday::cli::write_report(

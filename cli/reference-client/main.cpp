@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "gday/base/hex.hpp"
 #include "gday/cli/program.hpp"
 #include "gday/client/client.hpp"
 
@@ -64,20 +65,12 @@ std::uint16_t parse_port(const std::string& text) {
 }
 
 std::string parse_hex(const std::string& text) {
-  auto nibble = [&](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    throw usage_error{"--room-hex takes hexadecimal digits, not '" + text + "'"};
-  };
-  if (text.size() % 2 != 0) {
+  auto bytes = gday::base::decode_hex(text);
+  if (bytes) return std::move(*bytes);
+  if (bytes.error() == gday::base::hex_error::odd_length) {
     throw usage_error{"--room-hex needs an even number of hex digits"};
   }
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    out.push_back(static_cast<char>(nibble(text[i]) * 16 + nibble(text[i + 1])));
-  }
-  return out;
+  throw usage_error{"--room-hex takes hexadecimal digits, not '" + text + "'"};
 }
 
 void require_ip(const std::string& flag, const std::string& host) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "gday/base/hex.hpp"
 #include "gday/wire/profile.hpp"
 
 namespace gday::fuzz {
@@ -23,14 +24,7 @@ inline wire::profile profile_of(std::uint8_t selector) {
 }
 
 /// Bytes as lower-case hex digits without spaces (for failure messages).
-inline std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 0xf];
-  }
-  return out;
-}
+/// Kept for tls_session_seeds.cpp; other targets call base::encode_hex.
+inline std::string hex(std::string_view bytes) { return base::encode_hex(bytes); }
 
 }  // namespace gday::fuzz

@@ -353,8 +353,9 @@ inline outcome run_input(const std::uint8_t* data, std::size_t size, observer ob
   server::server srv(cfg);
   if (auto started = srv.start(); !started)
     fail("the server did not start", started.error().what());
-  auto [client, server_end] = net::memory_transport::make_pair(srv.executor(), srv.executor());
-  auto stream = net::make_tls_stream(std::move(server_end), context, true);
+  auto ends = net::memory_transport::make_pair(srv.executor(), srv.executor());
+  const std::unique_ptr<net::memory_transport> client = std::move(ends.first);
+  auto stream = net::make_tls_stream(std::move(ends.second), context, true);
   if (!stream) fail("make_tls_stream failed", stream.error().what());
   srv.adopt(std::move(*stream), wire::socket_addr_v4{{127, 0, 0, 1}, 40000});
 

@@ -1,6 +1,7 @@
 #include "gday/core/fault.hpp"
 
 #include <array>
+#include <cassert>
 
 namespace gday::core {
 namespace {
@@ -12,7 +13,7 @@ struct fault_info {
   std::string_view description;
 };
 
-constexpr std::array<fault_info, fault_count> fault_table{{
+constexpr auto fault_table = std::to_array<fault_info>({
     {fault::reply_wrong_version, "reply-wrong-version", "F-1",
      "replies carry another protocol version byte than the profile's"},
     {fault::reply_length_off_by_one, "reply-length-off-by-one", "F-1",
@@ -70,7 +71,8 @@ constexpr std::array<fault_info, fault_count> fault_table{{
      "one request counter is shared by every source IP"},
     {fault::rate_limit_counts_successes, "rate-limit-counts-successes", "R-3",
      "successful RecordPublicAddr and ReadyToShare requests count against the limit"},
-}};
+});
+static_assert(fault_table.size() == fault_count, "fault_table needs one entry per fault");
 
 constexpr bool table_in_order() {
   for (std::size_t i = 0; i < fault_table.size(); ++i) {
@@ -87,7 +89,10 @@ constexpr std::array<fault, fault_count> make_all() {
 }
 constexpr std::array<fault, fault_count> all_fault_values = make_all();
 
-const fault_info& info(fault f) noexcept { return fault_table[static_cast<std::size_t>(f)]; }
+const fault_info& info(fault f) noexcept {
+  assert(static_cast<std::size_t>(f) < fault_table.size());
+  return fault_table[static_cast<std::size_t>(f)];
+}
 
 std::string_view trim(std::string_view text) noexcept {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);

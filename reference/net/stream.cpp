@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <boost/asio/post.hpp>
 
 #include "gday/net/memory.hpp"
@@ -142,6 +143,8 @@ class plain_stream final : public stream_base<Transport> {
 
  public:
   using base::base;
+  using byte_stream::max_chunk;
+  using typename byte_stream::chunk_handler;
   using typename byte_stream::handler;
   using typename byte_stream::read_handler;
 
@@ -166,6 +169,31 @@ class plain_stream final : public stream_base<Transport> {
         return this->post([done = std::move(done)] { done(end_of_file(), 0); });
       case io_status::failed:
         return this->post([done = std::move(done), ec = r.error] { done(ec, 0); });
+    }
+  }
+
+  void async_read_chunk(std::size_t max, chunk_handler done) override {
+    std::array<char, max_chunk> buffer;
+    const io_result r = this->transport_.read_some({buffer.data(), std::min(max, buffer.size())});
+    switch (r.status) {
+      case io_status::done:
+        if (r.bytes > 0) {
+          return this->post([done = std::move(done), bytes = std::string(buffer.data(), r.bytes)] {
+            done({}, std::move(bytes));
+          });
+        }
+        [[fallthrough]];
+      case io_status::would_block:
+        this->transport_.async_wait(
+            wait_type::read, [this, max, done = std::move(done)](std::error_code ec) mutable {
+              if (ec) return done(ec, {});
+              async_read_chunk(max, std::move(done));
+            });
+        return;
+      case io_status::end_of_input:
+        return this->post([done = std::move(done)] { done(end_of_file(), {}); });
+      case io_status::failed:
+        return this->post([done = std::move(done), ec = r.error] { done(ec, {}); });
     }
   }
 
@@ -206,6 +234,8 @@ class tls_stream final : public stream_base<Transport> {
   using base = stream_base<Transport>;
 
  public:
+  using byte_stream::max_chunk;
+  using typename byte_stream::chunk_handler;
   using typename byte_stream::handler;
   using typename byte_stream::read_handler;
 
@@ -243,6 +273,26 @@ class tls_stream final : public stream_base<Transport> {
       });
     }
     this->post([done = std::move(done), ec = read_failure(err)] { done(ec, 0); });
+  }
+
+  void async_read_chunk(std::size_t max, chunk_handler done) override {
+    begin_call();
+    std::array<char, max_chunk> buffer;
+    std::size_t n = 0;
+    const int rc = SSL_read_ex(ssl_, buffer.data(), std::min(max, buffer.size()), &n);
+    if (rc == 1) {
+      return this->post([done = std::move(done), bytes = std::string(buffer.data(), n)] {
+        done({}, std::move(bytes));
+      });
+    }
+    const int err = SSL_get_error(ssl_, rc);
+    if (wants_io(err)) {
+      return wait(err, [this, max, done = std::move(done)](std::error_code ec) mutable {
+        if (ec) return done(ec, {});
+        async_read_chunk(max, std::move(done));
+      });
+    }
+    this->post([done = std::move(done), ec = read_failure(err)] { done(ec, {}); });
   }
 
   void async_write(std::string_view bytes, handler done) override {

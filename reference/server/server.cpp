@@ -194,14 +194,16 @@ class session : public std::enable_shared_from_this<session> {
     if (closed_ || reading_) return;
     reading_ = true;
     auto self = shared_from_this();
-    stream_->async_read_some(buffer_, [self](std::error_code ec, std::size_t n) {
+    stream_->async_read_chunk(server::read_chunk_size, [self](std::error_code ec,
+                                                              std::string bytes) {
       self->reading_ = false;
       if (self->closed_) return;
       auto& owner = *self->owner_;
       const auto conn = self->id;
       if (!ec) {
-        asio::post(owner.core_strand, [&owner, conn, bytes = std::string(self->buffer_.data(), n),
-                                       keep = self] { owner.on_bytes(conn, bytes); });
+        asio::post(owner.core_strand, [&owner, conn, bytes = std::move(bytes), keep = self] {
+          owner.on_bytes(conn, bytes);
+        });
       } else if (net::is_orderly_close(ec)) {
         asio::post(owner.core_strand, [&owner, conn, keep = self] { owner.on_end_of_input(conn); });
       } else {
@@ -249,7 +251,6 @@ class session : public std::enable_shared_from_this<session> {
   std::unique_ptr<net::byte_stream> stream_;
   core::endpoint peer_;
   asio::steady_timer handshake_timer_;
-  std::array<char, server::read_chunk_size> buffer_{};
   std::list<std::string> queue_;  // node-based: a write holds its front; empty costs nothing
   bool handshake_done_ = false;
   bool reading_ = false;

@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "gday/base/hex.hpp"
+#include "gday/base/utf8.hpp"
 #include "json_reader.hpp"
 
 namespace gday::wire {
@@ -529,7 +531,7 @@ bool write_room_code(std::string& out, const std::string& code, profile p) {
     out += ']';
     return true;
   }
-  if (!detail::is_valid_utf8(code)) return false;
+  if (!base::is_valid_utf8(code)) return false;
   out += encode_json_string(code);
   return true;
 }
@@ -537,7 +539,6 @@ bool write_room_code(std::string& out, const std::string& code, profile p) {
 }  // namespace
 
 std::string encode_json_string(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size() + 2);
   out += '"';
@@ -567,9 +568,7 @@ std::string encode_json_string(std::string_view text) {
         break;
       default:
         if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
+          out += "\\u00" + base::encode_hex(std::string_view(&ch, 1));
         } else {
           out += ch;
         }

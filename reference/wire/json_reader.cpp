@@ -4,72 +4,15 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "gday/base/hex.hpp"
+#include "gday/base/utf8.hpp"
+
 namespace gday::wire::detail {
 namespace {
 
 bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid
-// (overlong forms, encoded surrogates and code points above U+10FFFF are
-// invalid, as in Rust's str::from_utf8).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  auto cont = [&](std::size_t k) {
-    return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-  };
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  if (b0 < 0x80) return 1;
-  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (b0 == 0xe0 && byte(1) < 0xa0) return 0;   // overlong
-    if (b0 == 0xed && byte(1) >= 0xa0) return 0;  // surrogate
-    return 3;
-  }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (b0 == 0xf0 && byte(1) < 0x90) return 0;   // overlong
-    if (b0 == 0xf4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
 }  // namespace
-
-bool is_valid_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t len = utf8_sequence_length(text, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
 
 std::string describe_byte(int c) {
   if (c < 0) return "end of body";
@@ -140,14 +83,14 @@ bool json_reader::read_string(std::string& out) {
                                              " inside a string (must be escaped)");
     }
     if (c != '\\') {
-      const std::size_t len = utf8_sequence_length(text_, pos_);
-      if (len == 0) {
+      const auto decoded = base::decode_utf8(text_, pos_);
+      if (!decoded) {
         return fail(error::invalid_utf8, "invalid UTF-8 (" + describe_byte(uc) +
                                              ") in the string starting at byte " +
                                              std::to_string(start));
       }
-      out.append(text_.substr(pos_, len));
-      pos_ += len;
+      out.append(text_.substr(pos_, decoded->length));
+      pos_ += decoded->length;
       continue;
     }
     ++pos_;
@@ -189,9 +132,9 @@ bool json_reader::read_string(std::string& out) {
       value = 0;
       for (int i = 0; i < 4; ++i) {
         if (pos_ >= text_.size()) return fail(error::eof, "body ends inside a \\u escape");
-        const int h = hex_value(text_[pos_]);
-        if (h < 0) return fail(error::invalid_string, "\\u escape needs 4 hex digits");
-        value = value * 16 + static_cast<std::uint32_t>(h);
+        const auto digit = base::hex_digit_value(text_[pos_]);
+        if (!digit) return fail(error::invalid_string, "\\u escape needs 4 hex digits");
+        value = value * 16 + *digit;
         ++pos_;
       }
       return true;
@@ -219,7 +162,7 @@ bool json_reader::read_string(std::string& out) {
                        "leading surrogate escape not followed by a trailing one");
       }
     }
-    append_utf8(out, cp);
+    base::append_utf8(out, cp);
   }
 }
 
@@ -253,7 +196,7 @@ bool json_reader::skip_string_lenient() {
       case 'u':
         for (int i = 0; i < 4; ++i) {
           if (pos_ >= text_.size()) return fail(error::eof, "body ends inside a \\u escape");
-          if (hex_value(text_[pos_]) < 0) {
+          if (!base::hex_digit_value(text_[pos_])) {
             return fail(error::invalid_string, "\\u escape needs 4 hex digits");
           }
           ++pos_;

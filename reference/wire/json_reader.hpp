@@ -92,9 +92,6 @@ class json_reader {
   std::optional<error_info> error_;
 };
 
-/// True when `text` is valid UTF-8 (Rust's str rules).
-bool is_valid_utf8(std::string_view text);
-
 /// Describes a byte for error messages: "'x'" or "byte 0xff" or "end of body".
 std::string describe_byte(int c);
 

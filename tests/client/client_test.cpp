@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
+#include "gday/base/hex.hpp"
+#include "gday/net/memory.hpp"
 #include "gday/net/tls.hpp"
 #include "gday/server/server.hpp"
 #include "gday/test/support.hpp"
@@ -64,9 +66,9 @@ client::connect_options options(std::uint16_t port, bool v6 = false) {
 
 TEST(client_test, room_code_from_text_is_sha256_for_v1) {
   // FIPS 180-2 test vector: SHA-256("abc").
-  EXPECT_EQ(gday::test::to_hex(client::room_code_from_text("abc", wire::profile::v1)),
+  EXPECT_EQ(gday::base::encode_hex(client::room_code_from_text("abc", wire::profile::v1)),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(gday::test::to_hex(client::room_code_from_text("", wire::profile::v1)),
+  EXPECT_EQ(gday::base::encode_hex(client::room_code_from_text("", wire::profile::v1)),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(client::room_code_from_text("any text", wire::profile::v1).size(), 32u);
 }
@@ -158,7 +160,7 @@ TEST(client_test, shutdown_send_ends_the_input_and_the_answer_still_arrives) {
   EXPECT_EQ(created->type, t::room_created);
   auto raw = c->receive_raw_frame(2s);
   ASSERT_TRUE(raw) << raw.error().what();
-  EXPECT_EQ(gday::test::to_hex(*raw), "01000d224572726f7253796e74617822");  // "ErrorSyntax"
+  EXPECT_EQ(gday::base::encode_hex(*raw), "01000d224572726f7253796e74617822");  // "ErrorSyntax"
   auto end = c->receive(2s);
   ASSERT_FALSE(end);
   EXPECT_TRUE(net::is_orderly_close(end.error().code)) << end.error().what();
@@ -176,6 +178,63 @@ client::exchange_options side(const gday::server::server& srv, const std::string
   o.reply_timeout = 2s;
   o.peer_timeout = 5s;
   return o;
+}
+
+// Beast's fail_count pattern on the client's own transport: its n-th read (or
+// write) fails, for n = 1, 2, ... until a request gets its answer. Each
+// failure is reported at once, with the transport's error and what the client
+// was doing; none is a time-out.
+void client_reports_a_failure_at_every_transport_operation(bool reads) {
+  auto srv = start_server();
+  auto server_context = net::make_server_context(pki().server_cert_pem, pki().server_key_pem);
+  ASSERT_TRUE(server_context);
+  const auto injected = std::make_error_code(std::errc::io_error);
+  std::size_t n = 1;
+  for (;; ++n) {
+    ASSERT_LT(n, 100u) << "the request never got through";
+    net::memory_faults faults;
+    (reads ? faults.fail_read_at : faults.fail_write_at) = n;
+    faults.error = injected;
+    auto c = client::connection::open(options(0), [&](boost::asio::any_io_executor executor) {
+      auto ends = net::memory_transport::make_pair(executor, srv->executor());
+      ends.first->set_faults(faults);
+      srv->adopt(net::make_tls_stream(std::move(ends.second), *server_context, true).value(),
+                 *wire::parse_socket_addr_v4("192.0.2.7:7"));
+      return std::unique_ptr<net::transport>(std::move(ends.first));
+    });
+    if (!c) {
+      EXPECT_EQ(c.error().code, net::error::tls_handshake_failed) << "n = " << n;
+      EXPECT_NE(c.error().what().find("TLS handshake with the transport failed"), std::string::npos)
+          << c.error().what();
+      continue;
+    }
+    const wire::client_msg request = wire::create_room{std::string(32, static_cast<char>(n))};
+    if (auto sent = c->send(request); !sent) {
+      EXPECT_EQ(sent.error().code, injected) << "n = " << n;
+      EXPECT_NE(sent.error().what().find("sending failed"), std::string::npos)
+          << sent.error().what();
+      continue;
+    }
+    auto reply = c->receive(5s);
+    if (!reply) {
+      EXPECT_EQ(reply.error().code, injected) << "n = " << n << ": " << reply.error().what();
+      EXPECT_NE(reply.error().what().find("connection ended while waiting for a reply"),
+                std::string::npos)
+          << reply.error().what();
+      continue;
+    }
+    EXPECT_EQ(reply->type, t::room_created);
+    break;
+  }
+  EXPECT_GT(n, 2u) << "the faults were never reached";
+}
+
+TEST(client_test, reports_a_failed_transport_read_at_every_step) {
+  client_reports_a_failure_at_every_transport_operation(true);
+}
+
+TEST(client_test, reports_a_failed_transport_write_at_every_step) {
+  client_reports_a_failure_at_every_transport_operation(false);
 }
 
 TEST(client_test, exchange_gives_each_side_the_other_ones_contact) {

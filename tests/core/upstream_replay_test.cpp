@@ -6,7 +6,6 @@
 #include <cctype>
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -14,7 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core_test_support.hpp"
+#include "gday/base/hex.hpp"
 #include "gday/test/support.hpp"
+#include "gday/test/upstream.hpp"
 
 namespace {
 
@@ -28,27 +29,14 @@ using gday::core::server_core;
 using json = nlohmann::ordered_json;
 namespace wire = gday::wire;
 
-struct replay_case {
-  std::string file;
-  json data;
-};
-
-void PrintTo(const replay_case& c, std::ostream* os) { *os << c.data["id"]; }
-
-std::vector<replay_case> load(const std::string& file) {
-  std::vector<replay_case> cases;
-  for (json& line : gday::test::read_jsonl(gday::test::data_path("vectors/upstream/" + file))) {
-    cases.push_back({file, std::move(line)});
-  }
-  return cases;
-}
+using replay_case = gday::test::upstream_case;
 
 const std::vector<replay_case>& v1_cases() {
-  static const auto cases = load("upstream-v1.jsonl");
+  static const auto cases = gday::test::upstream_cases(1);
   return cases;
 }
 const std::vector<replay_case>& v3_cases() {
-  static const auto cases = load("upstream-v3.jsonl");
+  static const auto cases = gday::test::upstream_cases(3);
   return cases;
 }
 
@@ -59,60 +47,6 @@ std::uint16_t port_of(std::size_t n) { return static_cast<std::uint16_t>(4000 + 
 endpoint peer_of(int family, std::size_t n) {
   if (family == 6) return wire::socket_addr_v6{{0, 0, 0, 0, 0, 0, 0, 1}, port_of(n), 0};
   return wire::socket_addr_v4{{127, 0, 0, 1}, port_of(n)};
-}
-
-/// The placeholder forms "127.0.0.1:<port3>" / "[::1]:<port3>".
-const std::regex placeholder_re(R"(^(127\.0\.0\.1|\[::1\]):<port(\d+)>$)");
-
-/// Walks the expected reply (with placeholders) beside the recorded body and
-/// maps each recorded address text to the one our connection will have.
-void collect_ports(const json& expected, const json& recorded,
-                   std::map<std::string, std::string>& replace) {
-  if (expected.is_string() && recorded.is_string()) {
-    std::smatch m;
-    const std::string text = expected.get<std::string>();
-    if (std::regex_match(text, m, placeholder_re)) {
-      replace[recorded.get<std::string>()] =
-          m[1].str() + ":" + std::to_string(port_of(std::stoul(m[2].str())));
-    }
-    return;
-  }
-  if (expected.is_object() && recorded.is_object()) {
-    for (auto it = expected.begin(); it != expected.end(); ++it) {
-      if (recorded.contains(it.key())) collect_ports(it.value(), recorded[it.key()], replace);
-    }
-  }
-}
-
-/// Upstream's reply frames, rewritten for our ports: the body with each
-/// recorded public address replaced, and a length prefix recomputed for it.
-std::vector<std::string> expected_frames(const json& conn) {
-  std::vector<std::string> frames;
-  const json& raws = conn["raw_replies_hex"];
-  const json& expects = conn["expect"];
-  EXPECT_EQ(raws.size(), expects.size());
-  for (std::size_t i = 0; i < raws.size(); ++i) {
-    const std::string raw = gday::test::from_hex(raws[i].get<std::string>());
-    EXPECT_GE(raw.size(), 3u);
-    std::string body = raw.substr(3);
-    const std::size_t recorded_length =
-        (static_cast<std::uint8_t>(raw[1]) << 8) | static_cast<std::uint8_t>(raw[2]);
-    EXPECT_EQ(recorded_length, body.size()) << "recording is inconsistent";
-    std::map<std::string, std::string> replace;
-    if (i < expects.size()) collect_ports(expects[i], json::parse(body), replace);
-    for (const auto& [from, to] : replace) {
-      const std::string quoted = "\"" + from + "\"";
-      const std::size_t at = body.find(quoted);
-      EXPECT_NE(at, std::string::npos) << from;
-      if (at != std::string::npos) body.replace(at, quoted.size(), "\"" + to + "\"");
-    }
-    std::string frame;
-    frame.push_back(raw[0]);
-    frame.push_back(static_cast<char>((body.size() >> 8) & 0xff));
-    frame.push_back(static_cast<char>(body.size() & 0xff));
-    frames.push_back(frame + body);
-  }
-  return frames;
 }
 
 struct conn_result {
@@ -152,9 +86,11 @@ TEST_P(core_upstream_replay_test, reproduces_the_recorded_conversation) {
 
   const bool multi = c.contains("conns");
   const std::size_t conn_count = multi ? c["conns"].size() : 1;
+  std::vector<std::uint16_t> ports;
   for (std::size_t n = 0; n < conn_count; ++n) {
     const int family = multi ? c["conns"][n]["family"].get<int>() : c["family"].get<int>();
     core.open(n, peer_of(family, n), now);
+    ports.push_back(port_of(n));
   }
 
   if (!multi) {
@@ -196,10 +132,11 @@ TEST_P(core_upstream_replay_test, reproduces_the_recorded_conversation) {
   for (std::size_t n = 0; n < conn_count; ++n) {
     const json& expected = multi ? c["per_conn"][n] : c;
     const conn_result& got = results[n];
-    const std::vector<std::string> frames = expected_frames(expected);
+    const auto want = gday::test::upstream_reply_frames(expected, ports);
+    EXPECT_EQ(want.problems, std::vector<std::string>{}) << id << ": connection " << n;
     std::vector<std::string> got_hex, want_hex;
-    for (const auto& s : got.sends) got_hex.push_back(gday::test::to_hex(s));
-    for (const auto& s : frames) want_hex.push_back(gday::test::to_hex(s));
+    for (const auto& s : got.sends) got_hex.push_back(gday::base::encode_hex(s));
+    for (const auto& s : want.frames) want_hex.push_back(gday::base::encode_hex(s));
     EXPECT_EQ(got_hex, want_hex) << id << ": replies on connection " << n;
     EXPECT_EQ(got.closed, expected["end"].get<std::string>() == "closed")
         << id << ": end of connection " << n << " (" << expected["end_detail"] << ")";
@@ -219,10 +156,20 @@ std::string case_name(const ::testing::TestParamInfo<replay_case>& info) {
 INSTANTIATE_TEST_SUITE_P(v1, core_upstream_replay_test, ::testing::ValuesIn(v1_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(v3, core_upstream_replay_test, ::testing::ValuesIn(v3_cases()), case_name);
 
-TEST(core_upstream_replay_file_test, holds_every_recorded_case) {
-  // Guards against a silently empty or truncated replay.
-  EXPECT_EQ(v1_cases().size(), 176u);
-  EXPECT_EQ(v3_cases().size(), 48u);
+TEST(core_upstream_replay_file_test, replays_every_case_of_every_shared_file) {
+  // Guards against a silently empty replay, and against cases (or a whole
+  // file) of a protocol that neither suite above instantiates.
+  const auto files = gday::test::upstream_files();
+  ASSERT_FALSE(files.empty());
+  std::size_t recorded = 0;
+  for (const auto& file : files) {
+    const auto cases = gday::test::read_upstream_cases(file);
+    EXPECT_FALSE(cases.empty()) << file;
+    recorded += cases.size();
+  }
+  EXPECT_FALSE(v1_cases().empty());
+  EXPECT_FALSE(v3_cases().empty());
+  EXPECT_EQ(v1_cases().size() + v3_cases().size(), recorded);
 }
 
 }  // namespace

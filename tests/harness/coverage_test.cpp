@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <sstream>
+#include <utility>
+
 #include "gday/harness/loader.hpp"
 #include "gday/test/support.hpp"
 
@@ -17,12 +21,30 @@ h::scenario named(const std::string& id, std::vector<std::string> reqs) {
   return s;
 }
 
-TEST(coverage_test, spec_requirements_have_levels) {
-  const auto reqs = h::server_requirements();
-  EXPECT_EQ(reqs.size(), 38u);
-  EXPECT_EQ(reqs.front().id, "T-1");
-  EXPECT_EQ(reqs.back().id, "R-3");
-  for (const auto& r : reqs) EXPECT_FALSE(r.title.empty()) << r.id;
+// "- F-2 (MUST) ..." lines of the spec's server sections (§1-§6): each id
+// with its level ("MUST" for J-*, which refine F-3 and carry none).
+std::vector<std::pair<std::string, std::string>> spec_server_requirements() {
+  std::istringstream spec(
+      gday::test::read_file(gday::test::data_path("../docs/gday-contact-exchange.md")));
+  const std::regex requirement(R"(^- ([TFJMLR]-[0-9]+)(?: \((MUST|SHOULD|MAY)\b)?)");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::string line; std::getline(spec, line);) {
+    if (std::smatch m; std::regex_search(line, m, requirement)) {
+      out.emplace_back(m[1].str(), m[2].matched ? m[2].str() : "MUST");
+    }
+  }
+  return out;
+}
+
+TEST(coverage_test, knows_every_server_requirement_of_the_spec_with_its_level) {
+  const auto in_spec = spec_server_requirements();
+  ASSERT_FALSE(in_spec.empty());
+  std::vector<std::pair<std::string, std::string>> known;
+  for (const auto& r : h::server_requirements()) {
+    known.emplace_back(std::string(r.id), std::string(h::to_string(r.level)));
+    EXPECT_FALSE(r.title.empty()) << r.id;
+  }
+  EXPECT_EQ(known, in_spec);  // same ids, same levels, in spec order
 }
 
 TEST(coverage_test, uncovered_must_or_should_is_not_fully_covered) {

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "gday/client/client.hpp"
+#include "gday/net/memory.hpp"
 #include "gday/net/stream.hpp"
 #include "server_test_support.hpp"
 
@@ -391,6 +392,85 @@ TEST(server_test, exchange_over_adopted_memory_pipes) {
   EXPECT_EQ(joiner_got->type, t::peer_contact);
   EXPECT_EQ(joiner_got->contact, creator_own->contact);
   EXPECT_TRUE(eventually([&] { return srv->stats().live_rooms == 0; }));
+}
+
+// A client connection to `srv` over an in-memory pipe whose server end
+// injects `faults`; the server sees it come from `peer`.
+net::result<client::connection> open_through_memory(server::server& srv,
+                                                    const net::memory_faults& faults,
+                                                    const gday::core::endpoint& peer) {
+  return client::connection::open(
+      options_for(srv, false), [&](boost::asio::any_io_executor executor) {
+        auto ends = net::memory_transport::make_pair(executor, srv.executor());
+        ends.second->set_faults(faults);
+        auto stream = net::make_tls_stream(std::move(ends.second), tls_config().tls, true);
+        srv.adopt(std::move(stream).value(), peer);
+        return std::unique_ptr<net::transport>(std::move(ends.first));
+      });
+}
+
+// A whole exchange in `room`, the creator's server end injecting `faults`;
+// false at the first step that does not go as upstream's server would.
+bool exchange_with_faulty_creator(server::server& srv, const net::memory_faults& faults,
+                                  const std::string& room) {
+  auto creator = open_through_memory(srv, faults, *wire::parse_socket_addr_v4("192.0.2.1:1"));
+  if (!creator) return false;
+  auto joiner = open_through_memory(srv, {}, *wire::parse_socket_addr_v4("192.0.2.2:2"));
+  if (!joiner) {
+    ADD_FAILURE() << "the joiner, which has no faults, cannot connect: " << joiner.error().what();
+    return false;
+  }
+  const auto step = [](client::connection& c, const wire::client_msg& m, t want) {
+    if (!c.send(m)) return false;
+    auto reply = c.receive(2s);
+    return reply && reply->type == want;
+  };
+  const auto peer_contact = [](client::connection& c) {
+    auto reply = c.receive(2s);
+    return reply && reply->type == t::peer_contact;
+  };
+  return step(*creator, wire::create_room{room}, t::room_created) &&
+         step(*creator, wire::record_public_addr{room, true}, t::received_addr) &&
+         step(*joiner, wire::record_public_addr{room, false}, t::received_addr) &&
+         step(*creator, wire::ready_to_share{wire::contact{}, room, true}, t::client_contact) &&
+         step(*joiner, wire::ready_to_share{wire::contact{}, room, false}, t::client_contact) &&
+         peer_contact(*creator) && peer_contact(*joiner);
+}
+
+// Beast's fail_count pattern: the creator's transport fails at its n-th read
+// (or write) for n = 1, 2, ... until an exchange gets through. After every
+// failure the server holds no connection and still serves.
+void server_survives_a_failure_at_every_transport_operation(bool reads) {
+  auto srv = start(tls_config());
+  std::size_t n = 1;
+  for (;; ++n) {
+    ASSERT_LT(n, 200u) << "the exchange never got through";
+    net::memory_faults faults;
+    (reads ? faults.fail_read_at : faults.fail_write_at) = n;
+    faults.error = std::make_error_code(std::errc::io_error);
+    if (exchange_with_faulty_creator(*srv, faults, code_of(static_cast<unsigned char>(n)))) break;
+    ASSERT_TRUE(eventually([&] { return srv->stats().open_connections == 0; }))
+        << "n = " << n << ": " << srv->stats().open_connections << " connections left";
+    ASSERT_FALSE(srv->crashed());
+  }
+  EXPECT_GT(n, 4u) << "the faults were never reached";
+  auto c = connect(*srv, false);
+  ask(c, wire::create_room{code_of(0)}, t::room_created, "a connection after the faults");
+}
+
+TEST(server_test, survives_a_failed_transport_read_at_every_step_of_an_exchange) {
+  server_survives_a_failure_at_every_transport_operation(true);
+}
+
+TEST(server_test, survives_a_failed_transport_write_at_every_step_of_an_exchange) {
+  server_survives_a_failure_at_every_transport_operation(false);
+}
+
+TEST(server_test, serves_an_exchange_over_one_byte_transport_reads_and_writes) {
+  auto srv = start(tls_config());
+  net::memory_faults bytewise;
+  bytewise.max_read = bytewise.max_write = 1;
+  EXPECT_TRUE(exchange_with_faulty_creator(*srv, bytewise, code_of(1)));
 }
 
 // ---- e. stop() and the counters ----------------------------------------------

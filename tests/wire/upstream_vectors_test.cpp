@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "gday/test/support.hpp"
+#include "gday/test/upstream.hpp"
 #include "gday/wire/frame.hpp"
 
 namespace {
@@ -151,12 +152,12 @@ void check_replies(const std::string& id, profile p, const json& c) {
   }
 }
 
-void check_file(const char* file, profile p, std::size_t expected_cases, int min_accepted,
-                int min_rejected) {
-  const auto cases = gday::test::read_jsonl(gday::test::data_path(file));
-  ASSERT_EQ(cases.size(), expected_cases);
+void check_protocol(int protocol, profile p, int min_accepted, int min_rejected) {
+  const auto cases = gday::test::upstream_cases(protocol);
+  ASSERT_FALSE(cases.empty()) << "no recorded case of protocol " << protocol;
   tally counts;
-  for (const auto& c : cases) {
+  for (const auto& recorded : cases) {
+    const auto& c = recorded.data;
     const std::string id = c["id"].get<std::string>();
     for (const auto& conn : scripts_of(c)) check_connection(id, p, conn, counts);
     check_replies(id, p, c);
@@ -167,11 +168,11 @@ void check_file(const char* file, profile p, std::size_t expected_cases, int min
 }
 
 TEST(upstream_vectors_test, v1_requests_and_replies_match_upstream) {
-  check_file("vectors/upstream/upstream-v1.jsonl", profile::v1, 176, 150, 80);
+  check_protocol(1, profile::v1, 150, 80);
 }
 
 TEST(upstream_vectors_test, v3_requests_and_replies_match_upstream) {
-  check_file("vectors/upstream/upstream-v3.jsonl", profile::v3, 48, 40, 20);
+  check_protocol(3, profile::v3, 40, 20);
 }
 
 }  // namespace

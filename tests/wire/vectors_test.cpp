@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "gday/base/hex.hpp"
 #include "gday/test/support.hpp"
 #include "gday/wire/frame.hpp"
 
@@ -112,7 +113,7 @@ void run_stream_case(const json& c) {
       const std::size_t used = decoder.feed(chunk);
       chunk.remove_prefix(used);
       if (decoder.status() == gday::wire::frame_decoder::state::frame_ready) {
-        frames.push_back(gday::test::to_hex(decoder.take_body()));
+        frames.push_back(gday::base::encode_hex(decoder.take_body()));
         continue;
       }
       if (decoder.status() == gday::wire::frame_decoder::state::failed) break;

@@ -1,6 +1,6 @@
 #pragma once
 /// Requirement coverage: which scenarios check each requirement of the spec
-/// (shared/spec/gday-contact-exchange.md §1-§6), and the generated
+/// (docs/gday-contact-exchange.md §1-§6), and the generated
 /// docs/conformance.md.
 
 #include <span>

@@ -107,7 +107,7 @@ struct settings {
 
 /// One scenario, validated.
 struct scenario {
-  std::string id;       ///< "lifecycle/room-reuse-after-exchange" (= path under scenarios/)
+  std::string id;       ///< "lifecycle/code-free-after-exchange" (= path under scenarios/)
   std::string file;     ///< where it was loaded from
   std::string summary;  ///< one line
   std::vector<std::string> requirements;  ///< spec IDs ("L-1")

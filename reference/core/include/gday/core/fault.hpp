@@ -46,10 +46,17 @@ enum class fault : std::uint8_t {
   keep_open_after_too_many_requests,   ///< R-1: ErrorTooManyRequests without closing
   rate_limit_global,                   ///< R-2: one counter shared by every source IP
   rate_limit_counts_successes,         ///< R-3: successful updates count against the limit
+  // A new fault goes above this line, and `last_fault` below names it.
 };
 
+/// The last `fault` value, from which fault_count is derived (fault.cpp checks
+/// that its table has an entry for every value up to it; core_fault_test
+/// checks that no enumerator follows it).
+inline constexpr fault last_fault = fault::rate_limit_counts_successes;
+
 /// Number of `fault` values.
-inline constexpr std::size_t fault_count = 29;
+inline constexpr std::size_t fault_count = static_cast<std::size_t>(last_fault) + 1;
+static_assert(fault_count <= 64, "fault_set holds at most 64 faults");
 
 /// Kebab-case name of a fault ("peer-contact-before-client-contact").
 std::string_view name(fault f) noexcept;

@@ -4,7 +4,7 @@
 #include <string>
 #include <system_error>
 
-#include "gday/wire/result.hpp"
+#include "gday/base/result.hpp"
 
 namespace gday::net {
 
@@ -36,7 +36,7 @@ struct failure {
 
 /// A value or a `failure`.
 template <class T>
-using result = wire::basic_result<T, failure>;
+using result = base::basic_result<T, failure>;
 
 /// For operations with nothing to return.
 struct done {};

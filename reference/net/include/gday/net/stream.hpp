@@ -38,6 +38,16 @@ class byte_stream {
   /// with boost::asio::error::eof (plain) or net::error::closed_with[out]_close_notify.
   virtual void async_read_some(std::span<char> buffer, read_handler done) = 0;
 
+  using chunk_handler = std::function<void(std::error_code, std::string)>;
+  /// The most async_read_chunk() reads at once.
+  static constexpr std::size_t max_chunk = 4096;
+
+  /// Reads at least one and at most `max` (at most max_chunk) bytes into a
+  /// string made once they are there: no buffer is held while waiting, which
+  /// is what a server holding many idle connections wants. Ends like
+  /// async_read_some.
+  virtual void async_read_chunk(std::size_t max, chunk_handler done) = 0;
+
   /// Writes all of `bytes` (which must stay alive until `done`) in as few
   /// writes as the transport allows: one TLS record, one send() when possible.
   virtual void async_write(std::string_view bytes, handler done) = 0;

@@ -1,14 +1,17 @@
 #pragma once
-// Small helpers for tests: hex conversion and reading data files under tests/.
+// Small helpers for tests: reading data files under tests/ and hex that throws.
 
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "gday/base/hex.hpp"
 
 namespace gday::test {
 
@@ -26,33 +29,13 @@ inline std::string read_file(const std::string& path) {
   return out.str();
 }
 
-/// Hex (upper or lower case, no separators) to bytes; throws on bad input.
+/// base::decode_hex for test data, which is known to be good: throws
+/// std::runtime_error on bad input.
 inline std::string from_hex(std::string_view hex) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    throw std::runtime_error("bad hex digit");
-  };
-  if (hex.size() % 2 != 0) throw std::runtime_error("odd hex length");
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
-  }
-  return out;
-}
-
-/// Bytes to lower-case hex.
-inline std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 0xf]);
-  }
-  return out;
+  auto bytes = base::decode_hex(hex);
+  if (bytes) return std::move(*bytes);
+  throw std::runtime_error(bytes.error() == base::hex_error::odd_length ? "odd hex length"
+                                                                        : "bad hex digit");
 }
 
 /// One JSON value per non-empty line (ordered, to keep upstream key order).
