@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gday/base/utf8.hpp"
 #include "gday/wire/address.hpp"
 #include "gday/wire/messages.hpp"
 #include "loader_support.hpp"
@@ -860,7 +861,7 @@ wire::basic_result<scenario, load_error> parse_scenario(std::string_view text,
                                                         const std::string& expected_id) {
   try {
     if (blank(text)) return load_error{file, "", "the file is empty (expected a JSON object)"};
-    if (const auto bad = find_invalid_utf8(text)) {
+    if (const auto bad = base::first_invalid_utf8(text)) {
       static constexpr char digits[] = "0123456789abcdef";
       const auto byte = static_cast<unsigned char>(text[*bad]);
       return load_error{file, "",

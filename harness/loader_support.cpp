@@ -1,6 +1,6 @@
 #include "loader_support.hpp"
 
-#include "gday/harness/loader.hpp"
+#include "gday/base/hex.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,42 +10,6 @@
 #include <vector>
 
 namespace gday::harness {
-
-std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t size = text.size();
-  std::size_t i = 0;
-  while (i < size) {
-    const unsigned char lead = bytes[i];
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80;  // bounds of the second byte (RFC 3629 table)
-    unsigned char high = 0xbf;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-      length = 2;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      length = 3;
-      if (lead == 0xe0) low = 0xa0;   // no overlong forms
-      if (lead == 0xed) high = 0x9f;  // no surrogates
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4;
-      if (lead == 0xf0) low = 0x90;   // no overlong forms
-      if (lead == 0xf4) high = 0x8f;  // nothing above U+10FFFF
-    } else {
-      return i;
-    }
-    if (size - i < length) return i;
-    if (bytes[i + 1] < low || bytes[i + 1] > high) return i;
-    for (std::size_t k = 2; k < length; ++k) {
-      if (bytes[i + k] < 0x80 || bytes[i + k] > 0xbf) return i;
-    }
-    i += length;
-  }
-  return std::nullopt;
-}
 
 namespace detail {
 
@@ -167,12 +131,6 @@ bool is_name(std::string_view text) noexcept {
 }
 
 std::optional<std::string> decode_hex(std::string_view hex, std::string& why) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   std::string out;
   int high = -1;  // first digit of a byte in progress
@@ -186,17 +144,17 @@ std::optional<std::string> decode_hex(std::string_view hex, std::string& why) {
       }
       continue;
     }
-    const int value = nibble(c);
-    if (value < 0) {
+    const auto digit = base::hex_digit_value(c);
+    if (!digit) {
       const bool ascii = static_cast<unsigned char>(c) < 0x80;
       why = "invalid hex digit " + (ascii ? quote(std::string_view(&hex[i], 1)) : "(not ASCII)") +
             " at offset " + std::to_string(i);
       return std::nullopt;
     }
     if (high < 0) {
-      high = value;
+      high = *digit;
     } else {
-      out.push_back(static_cast<char>(static_cast<unsigned char>(high * 16 + value)));
+      out.push_back(static_cast<char>(static_cast<unsigned char>(high * 16 + *digit)));
       high = -1;
     }
   }

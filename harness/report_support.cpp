@@ -4,55 +4,16 @@
 #include <cmath>
 #include <cstdio>
 
+#include "gday/base/hex.hpp"
+#include "gday/base/utf8.hpp"
+
 namespace gday::harness::detail {
 namespace {
 
 constexpr std::string_view replacement_char = "\xEF\xBF\xBD";  // U+FFFD
 
-struct code_point {
-  char32_t value = 0;
-  std::size_t length = 1;
-  bool valid = false;
-};
-
-// One code point at `i` (strict UTF-8: no overlongs, surrogates or values past
-// U+10FFFF). An invalid sequence consumes one byte.
-code_point next_code_point(std::string_view s, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  if (lead < 0x80) return {lead, 1, true};
-  std::size_t length = 0;
-  char32_t value = 0;
-  char32_t minimum = 0;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-    value = static_cast<char32_t>(lead & 0x1fu);
-    minimum = 0x80;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    value = static_cast<char32_t>(lead & 0x0fu);
-    minimum = 0x800;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    value = static_cast<char32_t>(lead & 0x07u);
-    minimum = 0x10000;
-  } else {
-    return {};
-  }
-  if (s.size() - i < length) return {};
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto next = static_cast<unsigned char>(s[i + k]);
-    if ((next & 0xc0u) != 0x80u) return {};
-    value = (value << 6) | static_cast<char32_t>(next & 0x3fu);
-  }
-  if (value < minimum || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return {};
-  return {value, length, true};
-}
-
-void append_hex_byte(std::string& out, unsigned value) {
-  constexpr std::string_view digits = "0123456789abcdef";
-  out.push_back(digits[(value >> 4) & 0xfu]);
-  out.push_back(digits[value & 0xfu]);
-}
+// The two hex digits of a code point below U+0100 (a control character).
+std::string hex_of(char32_t c) { return base::encode_hex(std::string(1, static_cast<char>(c))); }
 
 constexpr double slow_reply_ms = 30.0;  // spec T-6: a Nagle/delayed-ACK stall is ~40 ms
 
@@ -87,33 +48,31 @@ std::string clean(std::string_view s, text_mode mode) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    const code_point cp = next_code_point(s, i);
-    if (!cp.valid) {
+    const auto cp = base::decode_utf8(s, i);
+    if (!cp) {
       out += replacement_char;
       i += 1;
       continue;
     }
-    const char32_t c = cp.value;
+    const char32_t c = cp->code_point;
     if (mode != text_mode::utf8) {
       if (mode == text_mode::line && c == '\n') {
         out += "\\n";
       } else if (mode == text_mode::line && c == '\t') {
         out += "\\t";
       } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-        out += "\\x";
-        append_hex_byte(out, static_cast<unsigned>(c));
+        out += "\\x" + hex_of(c);
       } else if (c >= 0x80 && c <= 0x9f) {  // C1 controls: terminals may act on them
-        out += "\\u00";
-        append_hex_byte(out, static_cast<unsigned>(c));
+        out += "\\u00" + hex_of(c);
       } else if (c == 0xfffe || c == 0xffff) {  // not XML 1.0 characters
         out += replacement_char;
       } else {
-        out.append(s.substr(i, cp.length));
+        out.append(s.substr(i, cp->length));
       }
     } else {
-      out.append(s.substr(i, cp.length));
+      out.append(s.substr(i, cp->length));
     }
-    i += cp.length;
+    i += cp->length;
   }
   return out;
 }
@@ -133,12 +92,7 @@ std::string shorten(std::string text, std::size_t limit, std::size_t original_si
   return text;
 }
 
-std::string hex(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char b : bytes) append_hex_byte(out, static_cast<unsigned char>(b));
-  return out;
-}
+std::string hex(std::string_view bytes) { return base::encode_hex(bytes); }
 
 std::string format_double(const char* format, double value) {
   char buffer[64];

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "gday/wire/result.hpp"
+#include "gday/base/result.hpp"
 
 namespace gday::harness {
 
@@ -42,7 +42,7 @@ struct failure {
 
 /// A value, or the failure that explains why there is none.
 template <class T>
-using result = wire::basic_result<T, failure>;
+using result = base::basic_result<T, failure>;
 
 /// Success without a value, for result<done>.
 struct done {};

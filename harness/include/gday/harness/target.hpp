@@ -12,7 +12,6 @@
 #include "gday/harness/error.hpp"
 #include "gday/harness/scenario.hpp"
 #include "gday/net/tls.hpp"
-#include "gday/wire/result.hpp"
 
 namespace gday::harness {
 
