@@ -57,7 +57,9 @@ int main(int argc, char** argv) try {
       "json", po::value(&json_out), "write the JSON report (docs/report-schema.md)")(
       "baseline", po::value(&baseline_file), "expected failures of this implementation")(
       "verbose,v", "print every transcript")(
-      "fail-fast,x", "start no more scenarios after the first FAIL or ERROR")(
+      "fail-fast,x",
+      "start no more scenarios after the first result that fails the run (FAIL, ERROR, "
+      "XPASS; NON-STRICT with --strict); an expected failure (XFAIL) does not stop it")(
       "strict", "NON-STRICT results (SHOULD/MAY deviations) fail the run too (exit 1)")(
       "color", po::value(&colour), "auto, always or never")(
       "ids", po::value(&selection)->composing(), "scenario ids or globs");
