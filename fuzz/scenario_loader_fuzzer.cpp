@@ -1,10 +1,12 @@
 // Fuzzes harness::parse_scenario with arbitrary bytes: it must never crash,
 // hang or throw, and must give either a scenario or an error that names the
 // file and a JSON pointer. A scenario it accepts must load again when its id
-// is the expected one, and a rejection must repeat identically.
+// is the expected one, and what the writer makes of it must load back as the
+// same model (harness/writer.hpp); a rejection must repeat identically.
 //
 // Input: the scenario file's bytes as they are (seeds are scenarios/**/*.json).
 #include "gday/harness/loader.hpp"
+#include "gday/harness/writer.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -50,5 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (again->steps.size() != s.steps.size() || again->connections.size() != s.connections.size()) {
     fail("a scenario loads differently the second time", s.id);
   }
+  const std::string written = harness::write_scenario(s);
+  auto reloaded = harness::parse_scenario(written, file_name);
+  if (!reloaded) fail("the writer's output does not load", reloaded.error().what());
+  if (!(*reloaded == s)) fail("the writer's output loads as another scenario", written);
   return 0;
 }

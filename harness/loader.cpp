@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gday/base/utf8.hpp"
+#include "gday/harness/scenario_keys.hpp"
 #include "gday/wire/address.hpp"
 #include "gday/wire/messages.hpp"
 #include "loader_support.hpp"
@@ -35,26 +36,24 @@ using namespace detail;
 constexpr int max_nesting = 8;  // concurrent steps inside concurrent steps
 constexpr std::uintmax_t max_file_size = 16u << 20;
 
+// Rejects keys that an object of `kind` may not hold (scenario_keys.hpp),
+// suggesting the closest allowed one.
+void check_keys(const json::object_t& object, const std::string& pointer, object_kind kind) {
+  detail::check_keys(object, pointer, accepted_keys(kind));
+}
+
 // --- the scenario format ------------------------------------------------------
 
-constexpr auto top_keys =
-    std::to_array<std::string_view>({"id", "summary", "requirements", "grade", "profiles",
-                                     "settings", "tags", "rooms", "connections", "steps"});
 constexpr auto grade_words = std::to_array<std::string_view>({"MUST", "SHOULD", "MAY"});
 constexpr auto profile_words = std::to_array<std::string_view>({"v1", "v2", "v3"});
-constexpr auto settings_keys = std::to_array<std::string_view>(
-    {"max_room_timeout", "min_room_timeout", "request_limit", "fresh_server"});
-constexpr auto connection_keys = std::to_array<std::string_view>({"family", "tls", "lazy"});
 constexpr auto action_keys = std::to_array<std::string_view>(
     {"connect", "send", "send_body", "send_raw", "expect", "expect_closed", "expect_silence",
      "wait_ms", "close", "concurrent"});
 constexpr auto message_types =
     std::to_array<std::string_view>({"CreateRoom", "RecordPublicAddr", "ReadyToShare"});
-constexpr auto body_profiles = std::to_array<std::string_view>({"v1", "v2", "v3", "*"});
 constexpr auto chunk_words = std::to_array<std::string_view>({"whole", "bytewise"});
 constexpr auto then_words = std::to_array<std::string_view>({"closed", "open"});
 constexpr auto close_words = std::to_array<std::string_view>({"fin", "rst", "half"});
-constexpr auto family_fields = std::to_array<std::string_view>({"v4", "v6"});
 constexpr auto contact_parts = std::to_array<std::string_view>({"local", "public"});
 
 grade grade_of(std::string_view word) {
@@ -103,7 +102,7 @@ class scenario_reader {
   scenario read(const json& root) {
     const std::string top;
     const auto& object = as_object(root, top);
-    check_keys(object, top, top_keys);
+    check_keys(object, top, object_kind::scenario);
     read_id(require(object, top, "id"));
     read_summary(require(object, top, "summary"));
     read_requirements(require(object, top, "requirements"));
@@ -195,7 +194,7 @@ class scenario_reader {
   void read_settings(const json& value) {
     const std::string pointer = "/settings";
     const auto& object = as_object(value, pointer);
-    check_keys(object, pointer, settings_keys);
+    check_keys(object, pointer, object_kind::settings);
     settings& needs = out_.needs;
     if (const json* v = find(object, "max_room_timeout")) {
       needs.max_room_timeout_s =
@@ -255,7 +254,7 @@ class scenario_reader {
       }
       const std::string here = child(pointer, name);
       const auto& spec = as_object(spec_value, here);
-      check_keys(spec, here, connection_keys);
+      check_keys(spec, here, object_kind::connection);
       connection_spec conn;
       conn.name = name;
       conn.pointer = here;
@@ -363,26 +362,22 @@ class scenario_reader {
     const json& arg = object.at(std::string(action));
     const std::string arg_pointer = child(pointer, action);
     if (action == "connect") {
-      check_keys(object, pointer, std::to_array<std::string_view>({"connect"}));
+      check_keys(object, pointer, object_kind::connect_step);
       read_connect(s, arg, arg_pointer, used);
     } else if (action == "send") {
-      check_keys(object, pointer,
-                 std::to_array<std::string_view>({"send", "message", "chunks", "pause_ms"}));
+      check_keys(object, pointer, object_kind::send_step);
       s.what = step::kind::send;
       s.conn = step_connection(arg, arg_pointer, used);
       read_message(s, require(object, pointer, "message"), child(pointer, "message"));
       read_chunks(s, object, pointer);
     } else if (action == "send_body") {
-      check_keys(object, pointer,
-                 std::to_array<std::string_view>({"send_body", "body", "body_hex", "version",
-                                                  "length_delta", "length", "chunks", "pause_ms"}));
+      check_keys(object, pointer, object_kind::send_body_step);
       s.what = step::kind::send_body;
       s.conn = step_connection(arg, arg_pointer, used);
       read_send_body(s, object, pointer);
       read_chunks(s, object, pointer);
     } else if (action == "send_raw") {
-      check_keys(object, pointer,
-                 std::to_array<std::string_view>({"send_raw", "hex", "chunks", "pause_ms"}));
+      check_keys(object, pointer, object_kind::send_raw_step);
       s.what = step::kind::send_raw;
       s.conn = step_connection(arg, arg_pointer, used);
       const std::string hex_pointer = child(pointer, "hex");
@@ -390,30 +385,28 @@ class scenario_reader {
       if (s.raw.empty()) fail(hex_pointer, "send_raw needs at least one byte");
       read_chunks(s, object, pointer);
     } else if (action == "expect") {
-      check_keys(object, pointer,
-                 std::to_array<std::string_view>(
-                     {"expect", "reply", "replies", "any_of", "then", "timeout_ms"}));
+      check_keys(object, pointer, object_kind::expect_step);
       s.what = step::kind::expect;
       s.conn = step_connection(arg, arg_pointer, used);
       read_expect(s, object, pointer);
     } else if (action == "expect_closed") {
-      check_keys(object, pointer, std::to_array<std::string_view>({"expect_closed", "timeout_ms"}));
+      check_keys(object, pointer, object_kind::expect_closed_step);
       s.what = step::kind::expect_closed;
       s.conn = step_connection(arg, arg_pointer, used);
       if (const json* t = find(object, "timeout_ms")) {
         s.timeout = as_ms(*t, child(pointer, "timeout_ms"), "timeout_ms");
       }
     } else if (action == "expect_silence") {
-      check_keys(object, pointer, std::to_array<std::string_view>({"expect_silence", "ms"}));
+      check_keys(object, pointer, object_kind::expect_silence_step);
       s.what = step::kind::expect_silence;
       s.conn = step_connection(arg, arg_pointer, used);
       s.duration = as_ms(require(object, pointer, "ms"), child(pointer, "ms"), "ms");
     } else if (action == "wait_ms") {
-      check_keys(object, pointer, std::to_array<std::string_view>({"wait_ms"}));
+      check_keys(object, pointer, object_kind::wait_step);
       s.what = step::kind::wait;
       s.duration = as_ms(arg, arg_pointer, "wait_ms");
     } else if (action == "close") {
-      check_keys(object, pointer, std::to_array<std::string_view>({"close", "how"}));
+      check_keys(object, pointer, object_kind::close_step);
       s.what = step::kind::close;
       s.conn = step_connection(arg, arg_pointer, used);
       if (const json* how = find(object, "how")) {
@@ -423,7 +416,7 @@ class scenario_reader {
                                  : step::close_mode::fin;
       }
     } else {
-      check_keys(object, pointer, std::to_array<std::string_view>({"concurrent"}));
+      check_keys(object, pointer, object_kind::concurrent_step);
       read_concurrent(s, arg, arg_pointer, depth, used);
     }
     return s;
@@ -476,14 +469,11 @@ class scenario_reader {
     const std::string_view type = as_word(require(object, pointer, "type"), child(pointer, "type"),
                                           "message type", message_types);
     if (type == "CreateRoom") {
-      check_keys(object, pointer, std::to_array<std::string_view>({"type", "room_code"}));
+      check_keys(object, pointer, object_kind::create_room);
     } else if (type == "RecordPublicAddr") {
-      check_keys(object, pointer,
-                 std::to_array<std::string_view>({"type", "room_code", "is_creator"}));
+      check_keys(object, pointer, object_kind::record_public_addr);
     } else {
-      check_keys(
-          object, pointer,
-          std::to_array<std::string_view>({"type", "room_code", "is_creator", "local_contact"}));
+      check_keys(object, pointer, object_kind::ready_to_share);
     }
     read_room_code(require(object, pointer, "room_code"), child(pointer, "room_code"));
     if (type != "CreateRoom") {
@@ -492,7 +482,7 @@ class scenario_reader {
     if (const json* local = find(object, "local_contact")) {
       const std::string at = child(pointer, "local_contact");
       const auto& contact = as_object(*local, at);
-      check_keys(contact, at, family_fields);
+      check_keys(contact, at, object_kind::address_pair);
       for (const auto& [family, address] : contact) {
         const std::string field = child(at, family);
         if (address.is_null()) continue;
@@ -558,7 +548,7 @@ class scenario_reader {
     };
     if (value.is_object()) {
       const auto& per_profile = value.get_ref<const json::object_t&>();
-      check_keys(per_profile, at, body_profiles);
+      check_keys(per_profile, at, object_kind::per_profile_body);
       if (per_profile.empty()) fail(at, "give a body for \"*\" or for each profile");
       for (const auto& [profile, text] : per_profile) {
         s.bodies[profile] = read_one(text, child(at, profile));
@@ -629,9 +619,7 @@ class scenario_reader {
   alternative read_alternative(const json& value, const std::string& pointer,
                                std::set<std::string>& defined) {
     const auto& object = as_object(value, pointer);
-    check_keys(
-        object, pointer,
-        std::to_array<std::string_view>({"reply", "replies", "closed", "then", "grade", "note"}));
+    check_keys(object, pointer, object_kind::alternative);
     const std::string_view form =
         one_of(object, pointer, std::to_array<std::string_view>({"reply", "replies", "closed"}),
                /*required=*/true);
@@ -706,8 +694,7 @@ class scenario_reader {
                         kind_of(value));
     }
     const auto& object = value.get_ref<const json::object_t&>();
-    check_keys(object, pointer,
-               std::to_array<std::string_view>({"type", "local", "public", "contact", "capture"}));
+    check_keys(object, pointer, object_kind::reply_pattern);
     pattern.type = reply_type(require(object, pointer, "type"), child(pointer, "type"));
     const auto type = wire::server_msg_type_from_name(pattern.type);
     const bool has_contact = type && wire::carries_contact(*type);
@@ -767,7 +754,7 @@ class scenario_reader {
   // {"v4": X, "v6": X}, X = null | address | "@conn" | "*".
   void read_contact_pattern(const json& value, const std::string& pointer) {
     const auto& object = as_object(value, pointer);
-    check_keys(object, pointer, family_fields);
+    check_keys(object, pointer, object_kind::address_pair);
     for (const auto& [family, x] : object) {
       const std::string at = child(pointer, family);
       if (x.is_null()) continue;

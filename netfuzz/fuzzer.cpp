@@ -7,12 +7,12 @@
 
 #include "gday/harness/loader.hpp"
 #include "gday/harness/runner.hpp"
+#include "gday/harness/writer.hpp"
 #include "gday/netfuzz/oracle.hpp"
 
 namespace gday::netfuzz {
 namespace {
 
-using json = nlohmann::ordered_json;
 using clock_type = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
@@ -22,7 +22,7 @@ struct outcome {
   finding_kind kind = finding_kind::difference;
   std::string signature;
   harness::scenario_result result;
-  json file;             // the scenario that ran
+  std::optional<harness::scenario> file;  // the scenario that ran
   std::string internal;  // set when the scenario could not be built (a fuzzer defect)
 };
 
@@ -126,8 +126,8 @@ class fuzz_run {
       o.internal = built.error();
       return o;
     }
-    o.file = built->file;
-    auto sc = harness::parse_scenario(o.file.dump(), id + ".json", id);
+    o.file = built->scenario;
+    auto sc = harness::parse_scenario(harness::write_scenario(*o.file), id + ".json", id);
     if (!sc) {
       o.internal = "the built scenario does not load: " + sc.error().what();
       return o;
@@ -220,7 +220,7 @@ class fuzz_run {
           last.signature = again.signature;
         } else {
           ++summary_.unconfirmed;
-          write(fs::path(options_.out_dir) / "unconfirmed" / (id + ".json"), o.file);
+          write(fs::path(options_.out_dir) / "unconfirmed" / (id + ".json"), *o.file);
           log(id + ": did not happen again; kept as unconfirmed/" + id + ".json");
           return;
         }
@@ -252,7 +252,7 @@ class fuzz_run {
     f.actions_before = failed.actions.size();
     f.actions_after = small.actions.size();
     f.result = last.result;
-    write(f.file, ref.file);  // the scenario of `small`, as it passed on the reference
+    write(f.file, *ref.file);  // the scenario of `small`, as it passed on the reference
     seen_.insert(o.signature);
     seen_.insert(last.signature);
     summary_.findings.push_back(f);
@@ -296,10 +296,9 @@ class fuzz_run {
       chunk = std::max<std::size_t>(1, chunk / 2);
     }
     for (std::size_t i = 0; i < s.actions.size() && budget > 0; ++i) {
-      if (!s.actions[i].contains("chunks") && !s.actions[i].contains("pause_ms")) continue;
+      if (s.actions[i].chunks == harness::chunking{}) continue;
       session candidate = s;
-      candidate.actions[i].erase("chunks");
-      candidate.actions[i].erase("pause_ms");
+      candidate.actions[i].chunks = {};
       if (still_fails(candidate)) s = std::move(candidate);
     }
   }
@@ -307,17 +306,17 @@ class fuzz_run {
   void report_internal(const std::string& id, const outcome& o, const std::string& why) {
     ++summary_.reference_failures;
     const auto path = fs::path(options_.out_dir) / ("internal-" + id + ".json");
-    if (!o.file.is_null()) write(path, o.file);
+    if (o.file) write(path, *o.file);
     log("internal error (a fuzzer defect, please report it) in " + id + ": " + why +
-            (o.file.is_null() ? "" : "; scenario kept as " + path.string()),
+            (o.file ? "; scenario kept as " + path.string() : ""),
         true);
   }
 
-  void write(const fs::path& path, const json& file) {
+  void write(const fs::path& path, const harness::scenario& file) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     std::ofstream out(path, std::ios::binary);
-    out << file.dump(2) << "\n";
+    out << harness::write_scenario(file);
     if (!out) log("cannot write " + path.string(), true);
   }
 

@@ -9,12 +9,14 @@
 #include "gday/harness/encode.hpp"
 #include "gday/harness/loader.hpp"
 #include "gday/harness/target.hpp"
+#include "gday/harness/writer.hpp"
 #include "gday/wire/codec.hpp"
 
 namespace gday::netfuzz {
 namespace {
 
-using json = nlohmann::ordered_json;
+using json = nlohmann::json;
+using harness::step;
 using std::chrono::milliseconds;
 
 // The connections and rooms of the liveness check.
@@ -22,15 +24,21 @@ constexpr const char* live_a = "live_a";
 constexpr const char* live_b = "live_b";
 constexpr const char* live_room = "live";
 
-std::string action_conn(const json& action) {
-  for (const char* key : {"send", "send_body", "send_raw", "close", "connect"}) {
-    if (action.contains(key)) return action[key].get<std::string>();
-  }
-  return {};
+step on(step::kind what, const std::string& conn) {
+  step st;
+  st.what = what;
+  st.conn = conn;
+  return st;
+}
+
+step silence(const std::string& conn, milliseconds ms) {
+  step st = on(step::kind::expect_silence, conn);
+  st.duration = ms;
+  return st;
 }
 
 // Room variables an action names, in `send` messages or `${...}` in bodies.
-void rooms_named(const json& action, std::set<std::string>& out) {
+void rooms_named(const step& action, std::set<std::string>& out) {
   auto scan = [&](const std::string& text) {
     for (auto at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {
       if (at > 0 && text[at - 1] == '$') continue;  // "$${" is a literal "${"
@@ -38,10 +46,12 @@ void rooms_named(const json& action, std::set<std::string>& out) {
       if (close != std::string::npos) out.insert(text.substr(at + 2, close - at - 2));
     }
   };
-  if (action.contains("message") && action["message"].contains("room_code")) {
-    scan(action["message"]["room_code"].get<std::string>());
+  if (action.what == step::kind::send && action.message.contains("room_code")) {
+    scan(action.message["room_code"].get<std::string>());
   }
-  if (action.contains("body") && action["body"].is_string()) scan(action["body"]);
+  if (action.what == step::kind::send_body && !action.body_hex) {
+    for (const auto& [profile, body] : action.bodies) scan(body);
+  }
 }
 
 class builder {
@@ -60,7 +70,7 @@ class builder {
     std::set<std::string> used;
     std::set<std::string> rooms;
     for (const auto& a : s_.actions) {
-      used.insert(action_conn(a));
+      used.insert(a.conn);
       rooms_named(a, rooms);
     }
     for (const auto& c : s_.connections) {
@@ -88,15 +98,13 @@ class builder {
     for (const auto& c : conns_) {
       if (!gone_.count(c.name)) quiet.push_back(c.name);
     }
-    const auto settle = static_cast<long long>(options_.settle.count());
     if (quiet.size() == 1) {
-      steps_.push_back({{"expect_silence", quiet.front()}, {"ms", settle}});
+      steps_.push_back(silence(quiet.front(), options_.settle));
     } else if (quiet.size() > 1) {
-      json branches = json::array();
-      for (const auto& name : quiet) {
-        branches.push_back(json::array({{{"expect_silence", name}, {"ms", settle}}}));
-      }
-      steps_.push_back({{"concurrent", branches}});
+      step all;
+      all.what = step::kind::concurrent;
+      for (const auto& name : quiet) all.branches.push_back({silence(name, options_.settle)});
+      steps_.push_back(std::move(all));
     }
 
     built_scenario out;
@@ -105,7 +113,8 @@ class builder {
     if (options_.liveness) {
       if (auto f = liveness(); !f.empty()) return f;
     }
-    out.file = scenario_file();
+    out.scenario = skeleton();
+    out.scenario.steps = steps_;
     return out;
   }
 
@@ -159,26 +168,31 @@ class builder {
 
   // The parsed steps of `actions` (through the scenario loader, so the bytes
   // are exactly the runner's).
-  wire::basic_result<std::vector<harness::step>, std::string> parse_actions(
-      const std::vector<json>& actions) {
-    json file = skeleton(/*eager=*/true);
-    file["steps"] = actions;
-    if (actions.empty()) file["steps"] = json::array({{{"wait_ms", 1}}});
-    auto loaded = harness::parse_scenario(file.dump(), "(generated)");
+  wire::basic_result<std::vector<step>, std::string> parse_actions(
+      const std::vector<step>& actions) {
+    harness::scenario file = skeleton(/*eager=*/true);
+    file.steps = actions;
+    if (actions.empty()) {
+      step pause;
+      pause.what = step::kind::wait;
+      pause.duration = milliseconds(1);
+      file.steps.push_back(pause);
+    }
+    auto loaded = harness::parse_scenario(harness::write_scenario(file), "(generated)");
     if (!loaded) return "generated actions do not load: " + loaded.error().what();
-    if (actions.empty()) return std::vector<harness::step>{};
+    if (actions.empty()) return std::vector<step>{};
     return loaded->steps;
   }
 
   // Applies one action to the core and writes it (and the expectations it
   // makes due) as steps. False if it was left out.
-  bool apply(const json& action, const harness::step& st) {
+  bool apply(const step& action, const step& st) {
     if (st.what == harness::step::kind::wait) {  // no timer is near: only the clock moves
       steps_.push_back(action);
       now_ += st.duration;
       return true;
     }
-    const std::string conn = action_conn(action);
+    const std::string& conn = action.conn;
     if (!ids_.count(conn) || gone_.count(conn) || half_closed_.count(conn)) return false;
     const auto id = ids_[conn];
     const bool closes = st.what == harness::step::kind::close;
@@ -215,8 +229,7 @@ class builder {
     // the server closes on goes out in one write. (The server's answer does
     // not depend on the split.)
     if (gone_.count(conn) && !client_closed_.count(conn)) {
-      steps_[at].erase("chunks");
-      steps_[at].erase("pause_ms");
+      steps_[at].chunks = {};
     }
     return true;
   }
@@ -233,18 +246,14 @@ class builder {
     const bool closed = closing_.count(conn) > 0;
     if (replies.empty() && !closed) return;
     if (replies.empty()) {
-      steps_.push_back({{"expect_closed", conn}});
+      steps_.push_back(on(step::kind::expect_closed, conn));
     } else {
-      json patterns = json::array();
-      for (const auto& m : replies) patterns.push_back(pattern(m));
-      json st = {{"expect", conn}};
-      if (patterns.size() == 1) {
-        st["reply"] = patterns.front();
-      } else {
-        st["replies"] = patterns;
-      }
-      if (closed) st["then"] = "closed";
-      steps_.push_back(st);
+      harness::alternative expected;
+      for (const auto& m : replies) expected.replies.push_back(pattern(m));
+      expected.then_closed = closed;
+      step st = on(step::kind::expect, conn);
+      st.alternatives.push_back(std::move(expected));
+      steps_.push_back(std::move(st));
     }
     replies.clear();
     closing_.erase(conn);
@@ -262,13 +271,14 @@ class builder {
     return wire::to_string(*a);
   }
 
-  json pattern(const wire::server_msg& m) const {
-    const std::string type(wire::variant_name(m.type));
-    if (!wire::carries_contact(m.type)) return type;
+  harness::reply_pattern pattern(const wire::server_msg& m) const {
+    harness::reply_pattern out;
+    out.type = wire::variant_name(m.type);
+    if (!wire::carries_contact(m.type)) return out;
     const auto& c = m.contact;
-    return {{"type", type},
-            {"local", {{"v4", address(c.local.v4)}, {"v6", address(c.local.v6)}}},
-            {"public", {{"v4", address(c.public_.v4)}, {"v6", address(c.public_.v6)}}}};
+    out.contact = json{{"local", {{"v4", address(c.local.v4)}, {"v6", address(c.local.v6)}}},
+                       {"public", {{"v4", address(c.public_.v4)}, {"v6", address(c.public_.v6)}}}};
+    return out;
   }
 
   // A fresh exchange on two new connections: the server still serves.
@@ -276,23 +286,24 @@ class builder {
     const connection a{live_a, 4}, b{live_b, 4};
     lazy_.push_back(a);
     lazy_.push_back(b);
-    std::vector<json> actions = {
-        {{"send", live_a}, {"message", {{"type", "CreateRoom"}, {"room_code", "${live}"}}}},
-        {{"send", live_a},
-         {"message",
-          {{"type", "ReadyToShare"},
-           {"room_code", "${live}"},
-           {"is_creator", true},
-           {"local_contact", {{"v4", "10.1.1.1:1"}, {"v6", nullptr}}}}}},
-        {{"send", live_b},
-         {"message",
-          {{"type", "ReadyToShare"},
-           {"room_code", "${live}"},
-           {"is_creator", false},
-           {"local_contact", {{"v4", nullptr}, {"v6", nullptr}}}}}},
+    auto send = [](const std::string& conn, json message) {
+      step st = on(step::kind::send, conn);
+      st.message = std::move(message);
+      return st;
+    };
+    const std::vector<step> actions = {
+        send(live_a, {{"type", "CreateRoom"}, {"room_code", "${live}"}}),
+        send(live_a, {{"type", "ReadyToShare"},
+                      {"room_code", "${live}"},
+                      {"is_creator", true},
+                      {"local_contact", {{"v4", "10.1.1.1:1"}, {"v6", nullptr}}}}),
+        send(live_b, {{"type", "ReadyToShare"},
+                      {"room_code", "${live}"},
+                      {"is_creator", false},
+                      {"local_contact", {{"v4", nullptr}, {"v6", nullptr}}}}),
     };
     for (const auto& c : lazy_) {
-      steps_.push_back({{"connect", c.name}});
+      steps_.push_back(on(step::kind::connect, c.name));
       conns_.push_back(c);
       open(c);
     }
@@ -305,50 +316,50 @@ class builder {
 
   // The scenario file without steps; `eager` declares every connection
   // opened at the start (for loading actions on their own).
-  json skeleton(bool eager = false) const {
-    json conns = json::object();
+  harness::scenario skeleton(bool eager = false) const {
+    harness::scenario file;
+    file.id = options_.id;
+    file.summary = options_.summary;
+    file.requirements = requirements();
+    file.level = harness::grade::must;
+    file.profiles = {s_.profile};
+    file.tags = {"fuzz"};
+    file.rooms = rooms_;
     for (const auto& c : conns_) {
       const bool lazy = std::any_of(lazy_.begin(), lazy_.end(),
                                     [&](const connection& l) { return l.name == c.name; });
-      json spec = {{"family", c.family}};
-      if (lazy && !eager) spec["lazy"] = true;
-      conns[c.name] = spec;
+      harness::connection_spec spec;
+      spec.name = c.name;
+      spec.family = c.family;
+      spec.lazy = lazy && !eager;
+      file.connections.push_back(std::move(spec));
     }
-    json file = {{"id", options_.id},
-                 {"summary", options_.summary},
-                 {"requirements", requirements()},
-                 {"grade", "MUST"},
-                 {"profiles", json::array({std::string(wire::to_string(s_.profile))})},
-                 {"tags", json::array({"fuzz"})},
-                 {"connections", conns}};
-    if (!rooms_.empty()) file["rooms"] = rooms_;
+    // As the loader orders them (by name), so that a loaded file compares equal.
+    std::sort(file.connections.begin(), file.connections.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
     return file;
   }
 
   // The requirements the scenario's steps touch.
-  json requirements() const {
+  std::vector<std::string> requirements() const {
     std::set<std::string> ids;
     for (std::size_t i = 0; i < std::min(actions_end_, steps_.size()); ++i) {
       const auto& st = steps_[i];
-      if (st.contains("message")) {
-        const std::string t = st["message"].value("type", "");
+      if (st.what == step::kind::send) {
+        const std::string t = st.message.value("type", "");
         ids.insert(t == "CreateRoom" ? "M-1" : t == "RecordPublicAddr" ? "M-2" : "M-3");
       }
-      if (st.contains("replies")) ids.insert("M-4");
-      if (st.contains("send_body") || st.contains("send_raw")) ids.insert("F-3");
-      if (st.contains("version")) ids.insert("F-2");
-      if (st.contains("chunks")) ids.insert("F-4");
-      if (st.contains("close")) ids.insert("T-4");
+      if (st.what == step::kind::expect && st.alternatives.front().replies.size() > 1) {
+        ids.insert("M-4");
+      }
+      if (st.what == step::kind::send_body || st.what == step::kind::send_raw) ids.insert("F-3");
+      if (st.version_byte) ids.insert("F-2");
+      if (st.chunks.how != harness::chunking::mode::whole) ids.insert("F-4");
+      if (st.what == step::kind::close) ids.insert("T-4");
     }
     if (options_.liveness) ids.insert("F-6");
     if (ids.empty()) ids.insert("T-4");
-    return json(std::vector<std::string>(ids.begin(), ids.end()));
-  }
-
-  json scenario_file() const {
-    json file = skeleton();
-    file["steps"] = steps_;
-    return file;
+    return {ids.begin(), ids.end()};
   }
 
   const session& s_;
@@ -363,7 +374,7 @@ class builder {
   std::map<std::string, core::endpoint> endpoints_;
   std::map<std::string, std::vector<wire::server_msg>> pending_;
   std::set<std::string> closing_, gone_, client_closed_, half_closed_;
-  std::vector<json> steps_;
+  std::vector<step> steps_;
   std::size_t actions_end_ = std::numeric_limits<std::size_t>::max();  // where liveness begins
 };
 

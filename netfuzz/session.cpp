@@ -11,8 +11,9 @@
 namespace gday::netfuzz {
 namespace {
 
-using json = nlohmann::ordered_json;
+using json = nlohmann::json;
 using ordered = nlohmann::ordered_json;
+using harness::step;
 
 // Rooms: "room" is the base exchange's, "other" one that mutations move
 // requests to (created or not, depending on the mutations).
@@ -31,8 +32,20 @@ json message(const std::string& type, const std::string& room, bool is_creator) 
   return m;
 }
 
-json send(const std::string& conn, json msg) {
-  return {{"send", conn}, {"message", std::move(msg)}};
+step send(const std::string& conn, json msg) {
+  step st;
+  st.what = step::kind::send;
+  st.conn = conn;
+  st.message = std::move(msg);
+  return st;
+}
+
+// The steps that act on a connection (all but wait).
+bool on_connection(const step& st) { return st.what != step::kind::wait; }
+
+bool sends(const step& st) {
+  return st.what == step::kind::send || st.what == step::kind::send_body ||
+         st.what == step::kind::send_raw;
 }
 
 json random_local_contact(rng& r) {
@@ -47,9 +60,6 @@ std::vector<std::string> names_of(const session& s) {
   for (const auto& c : s.connections) out.push_back(c.name);
   return out;
 }
-
-// Hex the loader reads back, a space between bytes for the reader.
-std::string hex_of(std::string_view bytes) { return base::encode_hex(bytes, " "); }
 
 // ---- bodies -----------------------------------------------------------------
 //
@@ -66,9 +76,7 @@ ordered body_json(const json& msg, wire::profile p, std::string& room) {
   room = code_var.size() > 3 ? code_var.substr(2, code_var.size() - 3) : "room";
   const std::string placeholder =
       p == wire::profile::v1 ? std::string(32, '\xee') : std::string("ROOM-MARKER");
-  harness::step st;
-  st.what = harness::step::kind::send;
-  st.message = nlohmann::json::parse(msg.dump());
+  step st = send("", msg);
   st.message["room_code"] = "${" + room + "}";
   const std::string frame = harness::step_bytes(st, p, {{room, placeholder}});
   std::string body = frame.size() > 3 ? frame.substr(3) : std::string("{}");
@@ -242,9 +250,9 @@ void mutate_bytes(std::string& text, rng& r, const std::string& quoted_marker) {
   }
 }
 
-// The send_body step for a mutated body, or send_raw-like hex when the
-// bytes are not text a template can hold.
-json body_step(const std::string& conn, const std::string& text, const std::string& room,
+// The send_body step for a mutated body: a template, or bytes (body_hex)
+// when they are not text a template can hold.
+step body_step(const std::string& conn, const std::string& text, const std::string& room,
                wire::profile p, rng& r) {
   const std::string quoted = json(marker(room)).dump();
   std::string tmpl;
@@ -252,9 +260,11 @@ json body_step(const std::string& conn, const std::string& text, const std::stri
   for (auto at = tmpl.find(quoted); at != std::string::npos; at = tmpl.find(quoted, at)) {
     tmpl.replace(at, quoted.size(), "${" + room + "}");
   }
-  json st = {{"send_body", conn}};
+  step st;
+  st.what = step::kind::send_body;
+  st.conn = conn;
   if (!base::first_invalid_utf8(tmpl) && tmpl.find('\0') == std::string::npos) {
-    st["body"] = tmpl;
+    st.bodies["*"] = tmpl;
     return st;
   }
   // Not text: the code is written out, a fresh one per session so that runs
@@ -271,7 +281,8 @@ json body_step(const std::string& conn, const std::string& text, const std::stri
     bytes.replace(at, quoted.size(), code_json);
     at += code_json.size();
   }
-  st["body_hex"] = hex_of(bytes);
+  st.bodies["*"] = bytes;
+  st.body_hex = true;
   return st;
 }
 
@@ -283,33 +294,34 @@ json random_message(rng& r) {
   return m;
 }
 
-json random_raw(rng& r, wire::profile p) {
+std::string random_raw(rng& r, wire::profile p) {
   const auto v = static_cast<char>(wire::version_byte(p));
   switch (r.below(4)) {
     case 0:
-      return hex_of(std::string(1, v));  // a header cut after the version byte
+      return std::string(1, v);  // a header cut after the version byte
     case 1:
-      return hex_of(std::string{v, '\0'});  // ... after one length byte
+      return std::string{v, '\0'};  // ... after one length byte
     case 2:
-      return hex_of(std::string{v, '\0', '\0'});  // a frame with an empty body
+      return std::string{v, '\0', '\0'};  // a frame with an empty body
     default: {
       std::string bytes(1 + r.below(8), '\0');
       for (auto& b : bytes) b = static_cast<char>(r.below(256));
-      return hex_of(bytes);
+      return bytes;
     }
   }
 }
 
-void set_chunks(json& st, rng& r) {
+void set_chunks(step& st, rng& r) {
   if (r.chance(40)) {
-    st["chunks"] = "bytewise";
+    st.chunks.how = harness::chunking::mode::bytewise;
+    st.chunks.sizes.clear();
   } else {
-    json sizes = json::array();
+    st.chunks.how = harness::chunking::mode::sizes;
+    st.chunks.sizes.clear();
     const std::size_t n = 1 + r.below(3);
-    for (std::size_t i = 0; i < n; ++i) sizes.push_back(1 + r.below(7));
-    st["chunks"] = sizes;
+    for (std::size_t i = 0; i < n; ++i) st.chunks.sizes.push_back(1 + r.below(7));
   }
-  if (r.chance(50)) st["pause_ms"] = 1 + r.below(3);
+  if (r.chance(50)) st.chunks.pause = std::chrono::milliseconds(1 + r.below(3));
 }
 
 // The base: an upstream client pair's exchange. Each side records its public
@@ -342,7 +354,7 @@ session base_exchange(rng& r, const generator_options& options) {
 void mutate(session& s, rng& r, const generator_options& /*options*/) {
   const auto conns = names_of(s);
   auto& acts = s.actions;
-  auto insert_at = [&](json st) {
+  auto insert_at = [&](step st) {
     acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(r.below(acts.size() + 1)),
                 std::move(st));
   };
@@ -353,110 +365,116 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
         insert_at(send(r.pick(conns), random_message(r)));
         return;
       case 1: {
-        json st = {{"send_raw", r.pick(conns)}, {"hex", random_raw(r, s.profile)}};
+        step st;
+        st.what = step::kind::send_raw;
+        st.conn = r.pick(conns);
+        st.raw = random_raw(r, s.profile);
         if (r.chance(20)) set_chunks(st, r);
         insert_at(std::move(st));
         return;
       }
       case 2: {
-        static const std::vector<std::string> hows = {"fin", "rst", "half"};
-        insert_at({{"close", r.pick(conns)}, {"how", r.pick(hows)}});
+        static const std::vector<step::close_mode> hows = {
+            step::close_mode::fin, step::close_mode::rst, step::close_mode::half};
+        step st;
+        st.what = step::kind::close;
+        st.conn = r.pick(conns);
+        st.how = r.pick(hows);
+        insert_at(std::move(st));
         return;
       }
-      default:  // a pause between two steps (far below any server deadline)
-        insert_at({{"wait_ms", 1 + r.below(40)}});
+      default: {  // a pause between two steps (far below any server deadline)
+        step st;
+        st.what = step::kind::wait;
+        st.duration = std::chrono::milliseconds(1 + r.below(40));
+        insert_at(std::move(st));
         return;
+      }
     }
   }
   const std::size_t i = r.below(acts.size());
-  json& st = acts[i];
-  const bool has_message = st.contains("send") && st.contains("message");
+  step& st = acts[i];
+  const bool has_message = st.what == step::kind::send;
   switch (op) {
     case 0:
       acts.erase(acts.begin() + static_cast<std::ptrdiff_t>(i));
       return;
     case 1: {  // repeated, half the time from another connection (a second device)
-      json copy = st;
-      if (r.chance(50)) {
-        for (const char* key : {"send", "send_body", "send_raw", "close"}) {
-          if (copy.contains(key)) copy[key] = r.pick(conns);
-        }
-      }
+      step copy = st;
+      if (r.chance(50) && on_connection(copy)) copy.conn = r.pick(conns);
       acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(copy));
       return;
     }
     case 2: {
-      json moved = st;
+      step moved = st;
       acts.erase(acts.begin() + static_cast<std::ptrdiff_t>(i));
       insert_at(std::move(moved));
       return;
     }
     case 3: {  // another connection
-      for (const char* key : {"send", "send_body", "send_raw", "close"}) {
-        if (st.contains(key)) st[key] = r.pick(conns);
-      }
+      if (on_connection(st)) st.conn = r.pick(conns);
       return;
     }
     case 4:
       if (has_message) {
-        st["message"]["room_code"] = "${" + r.pick(room_names) + "}";
+        st.message["room_code"] = "${" + r.pick(room_names) + "}";
         return;
       }
       break;
     case 5:
-      if (has_message && st["message"].contains("is_creator")) {
-        st["message"]["is_creator"] = !st["message"]["is_creator"].get<bool>();
+      if (has_message && st.message.contains("is_creator")) {
+        st.message["is_creator"] = !st.message["is_creator"].get<bool>();
         return;
       }
       break;
     case 6:
       if (has_message) {
-        const json old = st["message"];
+        const json old = st.message;
         json m = message(r.pick(types), "room", old.value("is_creator", r.chance(50)));
         m["room_code"] = old["room_code"];
         if (m["type"] == "ReadyToShare") m["local_contact"] = random_local_contact(r);
-        st["message"] = m;
+        st.message = m;
         return;
       }
       break;
     case 7:
-      if (has_message && st["message"]["type"] == "ReadyToShare") {
-        st["message"]["local_contact"] = random_local_contact(r);
+      if (has_message && st.message["type"] == "ReadyToShare") {
+        st.message["local_contact"] = random_local_contact(r);
         return;
       }
       break;
     case 8:
       if (has_message) {  // rewrite the body
         std::string room;
-        ordered body = body_json(st["message"], s.profile, room);
+        ordered body = body_json(st.message, s.profile, room);
         if (r.chance(70)) mutate_structure(body, r, s.profile, room);
         std::string text = body.dump();
         if (r.chance(50)) mutate_bytes(text, r, json(marker(room)).dump());
-        st = body_step(st["send"].get<std::string>(), text, room, s.profile, r);
+        st = body_step(st.conn, text, room, s.profile, r);
         return;
       }
       break;
     case 9:
       if (has_message) {  // change the header
         std::string room;
-        const std::string text = body_json(st["message"], s.profile, room).dump();
-        json changed = body_step(st["send"].get<std::string>(), text, room, s.profile, r);
+        const std::string text = body_json(st.message, s.profile, room).dump();
+        step changed = body_step(st.conn, text, room, s.profile, r);
         switch (r.below(3)) {
           case 0: {
             static const std::vector<int> versions = {0, 1, 2, 3, 4, 255};
             int v = r.pick(versions);
             if (v == wire::version_byte(s.profile)) v = 0;
-            changed["version"] = v;
+            changed.version_byte = v;
             break;
           }
           case 1: {
             static const std::vector<int> deltas = {-3, -1, 1, 2, 40};
-            changed["length_delta"] = r.pick(deltas);
+            changed.length_delta = r.pick(deltas);
             break;
           }
           default: {
             static const std::vector<int> lengths = {0, 1, 2, 65535};
-            changed["length"] = r.pick(lengths);
+            changed.length = static_cast<std::size_t>(r.pick(lengths));
             break;
           }
         }
@@ -468,7 +486,7 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
       break;
   }
   // The chosen mutation did not apply to this step: split its writes instead.
-  if (st.contains("send") || st.contains("send_body") || st.contains("send_raw")) {
+  if (sends(st)) {
     set_chunks(st, r);
   } else {
     insert_at(send(r.pick(conns), random_message(r)));

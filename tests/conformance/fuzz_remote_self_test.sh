@@ -3,7 +3,9 @@
 # --fault X` launched by --server-cmd, gday-fuzz-remote must find each of
 # three faults within 60 s (exit 1) and write a reproducer scenario that
 # run-scenarios then fails on (exit 1) while the fault-free server passes it;
-# against the fault-free server it must find nothing (exit 0).
+# against the fault-free server it must find nothing (exit 0). Findings and
+# verdicts are read from the --json reports (docs/fuzzing.md,
+# docs/report-schema.md) with jq.
 # Usage: fuzz_remote_self_test.sh FUZZER RUNNER SERVER [CLEAN_SECONDS]
 set -uo pipefail
 fuzzer=$1
@@ -18,6 +20,15 @@ server_cmd() {
 }
 
 failed=0
+if ! command -v jq >/dev/null; then
+  echo "jq is missing (scripts/install-deps installs it)"
+  exit 1
+fi
+
+# The verdict of scenario $2 in the run-scenarios report $1 ("" if absent).
+verdict_of() {
+  jq -r --arg id "$2" '[.results[] | select(.id == $id) | .verdict] | first // ""' "$1" 2>/dev/null
+}
 
 # Bad input: a clear message and exit 2 (usage) or 3 (target unusable).
 expect_exit() {
@@ -41,37 +52,45 @@ expect_exit 3 --server-cmd "sleep 30" --duration 5
 for fault in wrong-error-for-taken-room own-contact-in-peer-contact crash-on-empty-body; do
   dir=$out/$fault
   timeout 300 "$fuzzer" --seed 1 --duration 60 --max-findings 1 --out "$dir" \
-    --server-cmd "$(server_cmd --fault "$fault")" >"$out/$fault.log" 2>&1
+    --json "$out/$fault.json" --server-cmd "$(server_cmd --fault "$fault")" >"$out/$fault.log" 2>&1
   rc=$?
-  reproducer=$(find "$dir" -maxdepth 1 -name 'fuzz-*.json' | head -1)
-  if [ "$rc" -ne 1 ] || [ -z "$reproducer" ]; then
+  reproducer=$(jq -r '.findings[0].reproducer // ""' "$out/$fault.json" 2>/dev/null)
+  if [ "$rc" -ne 1 ] || [ -z "$reproducer" ] || [ ! -f "$reproducer" ]; then
     echo "MISSED   $fault (gday-fuzz-remote exit $rc)"
     tail -20 "$out/$fault.log"
     failed=1
     continue
   fi
   id=$(basename "$reproducer" .json)
-  "$runner" --scenarios "$dir" --protocol 1 --color never \
+  "$runner" --scenarios "$dir" --protocol 1 --color never --json "$out/$fault.replay.json" \
     --server-cmd "$(server_cmd --fault "$fault")" "$id" >"$out/$fault.replay" 2>&1
   replay_faulty=$?
-  "$runner" --scenarios "$dir" --protocol 1 --color never \
+  "$runner" --scenarios "$dir" --protocol 1 --color never --json "$out/$fault.clean.json" \
     --server-cmd "$(server_cmd)" "$id" >"$out/$fault.clean" 2>&1
   replay_clean=$?
+  faulty_verdict=$(verdict_of "$out/$fault.replay.json" "$id")
+  clean_verdict=$(verdict_of "$out/$fault.clean.json" "$id")
   # A crash is an ERROR (exit 3) when replayed: the server died mid-scenario.
-  if { [ "$replay_faulty" -ne 1 ] && [ "$replay_faulty" -ne 3 ]; } || [ "$replay_clean" -ne 0 ]; then
-    echo "BAD REPRODUCER for $fault: run-scenarios exit $replay_faulty on the faulty server, $replay_clean on the clean one"
+  if { [ "$faulty_verdict" != FAIL ] && [ "$faulty_verdict" != ERROR ]; } ||
+    { [ "$replay_faulty" -ne 1 ] && [ "$replay_faulty" -ne 3 ]; } ||
+    [ "$clean_verdict" != PASS ] || [ "$replay_clean" -ne 0 ]; then
+    echo "BAD REPRODUCER for $fault: '$faulty_verdict' (exit $replay_faulty) on the faulty server," \
+      "'$clean_verdict' (exit $replay_clean) on the clean one"
     cat "$out/$fault.replay" "$out/$fault.clean"
     failed=1
     continue
   fi
-  echo "found    $fault: $(grep -m1 '^FINDING' "$out/$fault.log") -> $id"
+  echo "found    $fault: $(jq -r '.findings[0] | "\(.kind): \(.reason)"' "$out/$fault.json") -> $id"
 done
 
-"$fuzzer" --duration "$clean_seconds" --out "$out/clean" --server-cmd "$(server_cmd)" \
-  >"$out/clean.log" 2>&1
+"$fuzzer" --duration "$clean_seconds" --out "$out/clean" --json "$out/clean.json" \
+  --server-cmd "$(server_cmd)" >"$out/clean.log" 2>&1
 rc=$?
-echo "fault-free server, ${clean_seconds} s: $(tail -1 "$out/clean.log") (exit $rc)"
-if [ "$rc" -ne 0 ]; then
+summary=$(jq -r '"\(.sessions) sessions, \(.findings | length) findings, \(.fuzzer_defects) fuzzer defects"' \
+  "$out/clean.json" 2>/dev/null)
+echo "fault-free server, ${clean_seconds} s: ${summary:-no report} (exit $rc)"
+findings=$(jq -r '(.findings | length) + .fuzzer_defects' "$out/clean.json" 2>/dev/null)
+if [ "$rc" -ne 0 ] || [ "${findings:-1}" -ne 0 ]; then
   cat "$out/clean.log"
   failed=1
 fi

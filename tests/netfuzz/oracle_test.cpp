@@ -4,6 +4,7 @@
 
 #include "gday/harness/loader.hpp"
 #include "gday/harness/runner.hpp"
+#include "gday/harness/writer.hpp"
 
 namespace {
 
@@ -12,22 +13,38 @@ namespace h = gday::harness;
 using json = nlohmann::ordered_json;
 using gday::wire::profile;
 
-json send(const std::string& conn, const std::string& type, bool is_creator = true) {
-  json m = {{"type", type}, {"room_code", "${room}"}};
-  if (type != "CreateRoom") m["is_creator"] = is_creator;
-  return {{"send", conn}, {"message", m}};
+h::step on(h::step::kind what, const std::string& conn) {
+  h::step st;
+  st.what = what;
+  st.conn = conn;
+  return st;
 }
 
-nf::session session_of(std::vector<json> actions, profile p = profile::v1) {
+h::step send(const std::string& conn, const std::string& type, bool is_creator = true) {
+  h::step st = on(h::step::kind::send, conn);
+  st.message = {{"type", type}, {"room_code", "${room}"}};
+  if (type != "CreateRoom") st.message["is_creator"] = is_creator;
+  return st;
+}
+
+nf::session session_of(std::vector<h::step> actions, profile p = profile::v1) {
   return nf::session{p, {{"a", 4}, {"b", 4}, {"c", 6}}, {"room", "other"}, std::move(actions)};
 }
 
-nf::built_scenario build(const nf::session& s, bool liveness = false) {
+// A built scenario as the file the fuzzer writes.
+struct built_file {
+  json file;
+  std::size_t liveness_from = 0;
+  std::size_t actions_used = 0;
+};
+
+built_file build(const nf::session& s, bool liveness = false) {
   nf::build_options o;
   o.liveness = liveness;
   auto built = nf::build_scenario(s, o);
   if (!built) throw std::runtime_error(built.error());
-  return *built;
+  return {json::parse(h::write_scenario(built->scenario)), built->liveness_from,
+          built->actions_used};
 }
 
 TEST(oracle_test, pipelined_requests_are_expected_together) {
@@ -65,7 +82,9 @@ TEST(oracle_test, unused_connections_and_rooms_are_left_out) {
 }
 
 TEST(oracle_test, actions_after_the_server_closed_are_left_out) {
-  const json bad = {{"send_body", "a"}, {"body", "{"}, {"chunks", "bytewise"}};
+  h::step bad = on(h::step::kind::send_body, "a");
+  bad.bodies["*"] = "{";
+  bad.chunks.how = h::chunking::mode::bytewise;
   const auto b = build(session_of({bad, send("a", "CreateRoom")}));
   EXPECT_EQ(b.actions_used, 1u);
   const auto& steps = b.file["steps"];
@@ -76,7 +95,8 @@ TEST(oracle_test, actions_after_the_server_closed_are_left_out) {
 }
 
 TEST(oracle_test, a_waiting_connection_is_not_closed_under_the_server) {
-  const json fin = {{"close", "a"}, {"how", "fin"}};
+  h::step fin = on(h::step::kind::close, "a");
+  fin.how = h::step::close_mode::fin;
   const auto b = build(session_of({send("a", "CreateRoom"), send("a", "ReadyToShare"), fin}));
   EXPECT_EQ(b.actions_used, 2u);
 }
@@ -103,7 +123,8 @@ TEST(oracle_test, generated_scenarios_pass_on_the_embedded_reference) {
       o.settle = std::chrono::milliseconds(20);
       auto built = nf::build_scenario(nf::generate_session(seed, g), o);
       ASSERT_TRUE(built) << built.error();
-      auto sc = h::parse_scenario(built->file.dump(), "fuzz-test.json", "fuzz-test");
+      auto sc =
+          h::parse_scenario(h::write_scenario(built->scenario), "fuzz-test.json", "fuzz-test");
       ASSERT_TRUE(sc) << sc.error().what();
       h::run_options ro;
       ro.profile = p;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "gday/harness/loader.hpp"
+#include "gday/harness/writer.hpp"
 #include "gday/netfuzz/oracle.hpp"
 
 namespace {
@@ -32,7 +33,9 @@ TEST(session_test, seeds_give_many_different_sessions) {
   std::set<std::string> distinct;
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     const auto s = nf::generate_session(seed, options_for(profile::v2));
-    distinct.insert(nlohmann::ordered_json(s.actions).dump());
+    std::string text;
+    for (const auto& a : s.actions) text += gday::harness::to_json(a).dump();
+    distinct.insert(text);
   }
   EXPECT_GT(distinct.size(), 150u);
 }
@@ -50,11 +53,12 @@ TEST(session_test, base_exchange_is_the_upstream_client_pairs) {
   o.max_mutations = 0;
   const auto s = nf::generate_session(3, o);
   ASSERT_EQ(s.actions.size(), 7u);
-  EXPECT_EQ(s.actions[0]["message"]["type"], "CreateRoom");
-  EXPECT_EQ(s.actions[5]["message"]["type"], "ReadyToShare");
-  EXPECT_EQ(s.actions[5]["message"]["is_creator"], true);
-  EXPECT_EQ(s.actions[6]["send"], "b");
-  EXPECT_EQ(s.actions[6]["message"]["is_creator"], false);
+  EXPECT_EQ(s.actions[0].message["type"], "CreateRoom");
+  EXPECT_EQ(s.actions[5].message["type"], "ReadyToShare");
+  EXPECT_EQ(s.actions[5].message["is_creator"], true);
+  EXPECT_EQ(s.actions[6].what, gday::harness::step::kind::send);
+  EXPECT_EQ(s.actions[6].conn, "b");
+  EXPECT_EQ(s.actions[6].message["is_creator"], false);
 }
 
 // Every mutation writes steps the scenario loader accepts, on every profile:
@@ -64,15 +68,17 @@ TEST(session_test, every_generated_session_builds_a_valid_scenario) {
   for (profile p : {profile::v1, profile::v2, profile::v3}) {
     for (std::uint64_t seed = 1; seed <= 200; ++seed) {
       const auto s = nf::generate_session(seed, options_for(p));
-      for (const auto& a : s.actions) kinds.insert(a.begin().key());
+      for (const auto& a : s.actions) kinds.insert(gday::harness::to_json(a).begin().key());
       nf::build_options b;
       b.id = "fuzz-test";
       auto built = nf::build_scenario(s, b);
       ASSERT_TRUE(built) << "seed " << seed << ": " << built.error();
-      auto loaded =
-          gday::harness::parse_scenario(built->file.dump(), "fuzz-test.json", "fuzz-test");
+      const std::string text = gday::harness::write_scenario(built->scenario);
+      auto loaded = gday::harness::parse_scenario(text, "fuzz-test.json", "fuzz-test");
       ASSERT_TRUE(loaded) << "seed " << seed << ": " << loaded.error().what();
       EXPECT_EQ(loaded->profiles, std::vector<profile>{p});
+      EXPECT_EQ(gday::harness::to_json(*loaded), gday::harness::to_json(built->scenario))
+          << "seed " << seed << ": the file does not load as the model it was written from";
     }
   }
   // Every kind of action turns up.

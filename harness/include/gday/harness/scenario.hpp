@@ -30,6 +30,7 @@ struct connection_spec {
   std::optional<bool> tls;  ///< unset: whatever the target uses
   bool lazy = false;        ///< opened only by a `connect` step, not at the start
   std::string pointer;      ///< JSON pointer in the file, for messages
+  bool operator==(const connection_spec&) const = default;
 };
 
 /// How bytes are split into writes.
@@ -37,6 +38,7 @@ struct chunking {
   enum class mode { whole, bytewise, sizes } how = mode::whole;
   std::vector<std::size_t> sizes;      ///< for `sizes`; the last size repeats
   std::chrono::milliseconds pause{0};  ///< between writes
+  bool operator==(const chunking&) const = default;
 };
 
 /// One expected reply. `type` is a wire variant name ("RoomCreated"); empty
@@ -49,6 +51,7 @@ struct reply_pattern {
   std::string type;
   std::optional<nlohmann::json> contact;
   std::string capture;  ///< store the whole contact under this name ("${name}" later)
+  bool operator==(const reply_pattern&) const = default;
 };
 
 /// One acceptable outcome of an `expect` step (Autobahn-style: several may be
@@ -61,6 +64,7 @@ struct alternative {
   /// rejects a member named `grade` declared with the unqualified type name.)
   std::optional<harness::grade> grade;
   std::string note;  ///< shown in reports when this one matched
+  bool operator==(const alternative&) const = default;
 };
 
 /// A step of a scenario.
@@ -94,6 +98,7 @@ struct step {
   enum class close_mode { fin, rst, half } how = close_mode::fin;
   std::vector<std::vector<step>> branches;  ///< concurrent
   std::string pointer;                      ///< JSON pointer of this step, for messages
+  bool operator==(const step&) const = default;
 };
 
 /// Server settings a scenario needs; a target that cannot provide them makes
@@ -103,6 +108,7 @@ struct settings {
   std::optional<double> min_room_timeout_s;    ///< ... and at least this
   std::optional<std::uint32_t> request_limit;  ///< exactly this limit
   bool fresh_server = false;                   ///< a server that has seen no other traffic
+  bool operator==(const settings&) const = default;
 };
 
 /// One scenario, validated.
@@ -118,6 +124,7 @@ struct scenario {
   std::vector<std::string> rooms;  ///< room-code variables, random per run
   std::vector<step> steps;
   std::vector<std::string> tags;  ///< e.g. "slow", "robustness"
+  bool operator==(const scenario&) const = default;
 };
 
 }  // namespace gday::harness

@@ -8,8 +8,7 @@
 #include <cstddef>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "gday/harness/scenario.hpp"
 #include "gday/netfuzz/session.hpp"
 #include "gday/wire/result.hpp"
 
@@ -29,7 +28,7 @@ struct build_options {
 
 /// A scenario built from a session.
 struct built_scenario {
-  nlohmann::ordered_json file;    ///< the scenario, as written to disk
+  harness::scenario scenario;     ///< the scenario (harness::write_scenario writes it to disk)
   std::size_t liveness_from = 0;  ///< index in /steps where the liveness check begins
   std::size_t actions_used = 0;   ///< actions applied; the others acted on a connection
                                   ///< the server or client had closed, and were left out

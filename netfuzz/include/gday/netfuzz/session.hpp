@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "gday/harness/scenario.hpp"
 #include "gday/wire/profile.hpp"
 
 namespace gday::netfuzz {
@@ -22,15 +21,15 @@ struct connection {
   friend bool operator==(const connection&, const connection&) = default;
 };
 
-/// A multi-party session. `actions` are scenario steps (scenarios/README.md)
-/// that act and expect nothing: `send`, `send_body`, `send_raw`, `close`,
-/// `wait_ms`.
+/// A multi-party session. `actions` are scenario steps (the harness's model,
+/// scenarios/README.md) that act and expect nothing: `send`, `send_body`,
+/// `send_raw`, `close`, `wait`.
 /// What the server should answer comes from the reference (oracle.hpp).
 struct session {
   wire::profile profile = wire::profile::v1;
   std::vector<connection> connections;
-  std::vector<std::string> rooms;               ///< room-code variables
-  std::vector<nlohmann::ordered_json> actions;  ///< keys in the order written
+  std::vector<std::string> rooms;  ///< room-code variables
+  std::vector<harness::step> actions;
 };
 
 /// What the generator may use.
