@@ -208,8 +208,8 @@ class launched_target final : public target {
     double timeout = chosen_room_timeout(needs);
     if (needs.max_room_timeout_s) timeout = std::floor(*needs.max_room_timeout_s);
     if (timeout < 1 || (needs.min_room_timeout_s && timeout < *needs.min_room_timeout_s)) {
-      return prepared{
-          nullptr, "needs a sub-second room timeout; a launched server takes whole seconds", {}};
+      return failure{error::skip,
+                     "needs a sub-second room timeout; a launched server takes whole seconds"};
     }
     const std::string key = std::to_string(static_cast<long long>(timeout)) + "/" +
                             std::to_string(chosen_request_limit(needs));
@@ -222,7 +222,7 @@ class launched_target final : public target {
     if (!current_ || current_->key != key || needs.fresh_server || dirty_ || !alive_locked()) {
       current_.reset();
       auto started = start(key, static_cast<long long>(timeout), chosen_request_limit(needs));
-      if (!started.empty()) return prepared{nullptr, {}, started};
+      if (!started) return started.error();
     }
     ++users_;
     exclusive_ = needs.fresh_server;
@@ -232,7 +232,7 @@ class launched_target final : public target {
     ep.port4 = current_->port;
     ep.port6 = current_->port;
     ep.tls_options.ca_pem = pki_.ca_cert_pem;
-    return prepared{std::make_unique<launched_lease>(*this, current_, std::move(ep)), {}, {}};
+    return std::unique_ptr<lease>(std::make_unique<launched_lease>(*this, current_, std::move(ep)));
   }
 
   bool parallel() const override { return true; }
@@ -250,24 +250,25 @@ class launched_target final : public target {
     return current_ && current_->child.running(ec);
   }
 
-  // Starts the server; "" or why it failed.
-  std::string start(const std::string& key, long long timeout, std::uint32_t limit) {
+  // Starts the server, or says why it could not (target_unusable).
+  result<done> start(const std::string& key, long long timeout, std::uint32_t limit) {
+    auto unusable = [](std::string why) { return failure{error::target_unusable, std::move(why)}; };
     if (dir_.empty()) {
       char tmpl[] = "/tmp/gday-conformance-XXXXXX";
-      if (!::mkdtemp(tmpl)) return "cannot create a temporary folder for the certificate";
+      if (!::mkdtemp(tmpl)) return unusable("cannot create a temporary folder for the certificate");
       dir_ = tmpl;
       auto pki = net::generate_test_pki();
-      if (!pki) return pki.error().what();
+      if (!pki) return unusable(pki.error().what());
       pki_ = *pki;
       if (auto w = net::write_file(dir_ + "/cert.pem", pki_.server_cert_pem); !w) {
-        return w.error().what();
+        return unusable(w.error().what());
       }
       if (auto w = net::write_file(dir_ + "/key.pem", pki_.server_key_pem); !w) {
-        return w.error().what();
+        return unusable(w.error().what());
       }
     }
     const std::uint16_t port = free_port_pair();
-    if (port == 0) return "cannot find a free port";
+    if (port == 0) return unusable("cannot find a free port");
     std::string cmd = options_.command;
     cmd = replace_all(cmd, "{port}", std::to_string(port));
     cmd = replace_all(cmd, "{cert}", dir_ + "/cert.pem");
@@ -293,7 +294,7 @@ class launched_target final : public target {
               },
           ec);
     });
-    if (ec) return "cannot start '" + cmd + "': " + ec.message();
+    if (ec) return unusable("cannot start '" + cmd + "': " + ec.message());
     p->reader = std::thread([raw = p.get()] {
       std::string line;
       while (std::getline(raw->err, line)) {
@@ -306,18 +307,18 @@ class launched_target final : public target {
     while (!port_accepts(port)) {
       if (!p->child.running(ec)) {
         p->child.wait(ec);
-        return "the server exited (code " + std::to_string(p->child.exit_code()) +
-               ") before accepting connections: " + cmd + "\n" + p->log_since(0);
+        return unusable("the server exited (code " + std::to_string(p->child.exit_code()) +
+                        ") before accepting connections: " + cmd + "\n" + p->log_since(0));
       }
       if (std::chrono::steady_clock::now() > deadline) {
-        return "the server did not accept connections on port " + std::to_string(port) +
-               " within " + std::to_string(options_.ready_timeout.count()) + " ms: " + cmd + "\n" +
-               p->log_since(0);
+        return unusable("the server did not accept connections on port " + std::to_string(port) +
+                        " within " + std::to_string(options_.ready_timeout.count()) +
+                        " ms: " + cmd + "\n" + p->log_since(0));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     current_ = std::move(p);
-    return {};
+    return done{};
   }
 
   spawner spawner_;  // first: destroyed last, after every server it started

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gday/base/utf8.hpp"
 #include "gday/harness/scenario_keys.hpp"
 #include "gday/wire/address.hpp"
 #include "gday/wire/messages.hpp"
@@ -28,274 +29,17 @@ std::string load_error::what() const {
 namespace {
 
 using nlohmann::json;
-using key_list = std::span<const std::string_view>;
+// The generic JSON readers (loader_support.hpp): the format below reads like
+// the scenario format.
+using namespace detail;
 
-// A problem in the file. Thrown only inside this file and turned into a
-// load_error at the API boundary: the validator reads like the format.
-struct invalid {
-  std::string pointer;
-  std::string message;
-};
-
-[[noreturn]] void fail(std::string pointer, std::string message) {
-  throw invalid{std::move(pointer), std::move(message)};
-}
-
-constexpr std::int64_t max_ms = 600000;  // ten minutes: the longest timeout or duration
-constexpr int max_nesting = 8;           // concurrent steps inside concurrent steps
+constexpr int max_nesting = 8;  // concurrent steps inside concurrent steps
 constexpr std::uintmax_t max_file_size = 16u << 20;
-
-std::string child(const std::string& pointer, std::string_view key) {
-  return pointer + "/" + detail::pointer_token(key);
-}
-
-std::string child(const std::string& pointer, std::size_t index) {
-  return pointer + "/" + std::to_string(index);
-}
-
-std::string in_quotes(std::string_view text) { return detail::quote(text); }
-
-std::string kind_of(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-      return "a number";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::object:
-      return "an object";
-    default:
-      return "an unexpected value";
-  }
-}
-
-std::string join(key_list words) {
-  std::string out;
-  for (std::string_view word : words) {
-    if (!out.empty()) out += ", ";
-    out += word;
-  }
-  return out;
-}
-
-const json::object_t& as_object(const json& value, const std::string& pointer) {
-  if (!value.is_object()) fail(pointer, "expected an object, got " + kind_of(value));
-  return value.get_ref<const json::object_t&>();
-}
-
-const json::array_t& as_array(const json& value, const std::string& pointer) {
-  if (!value.is_array()) fail(pointer, "expected an array, got " + kind_of(value));
-  return value.get_ref<const json::array_t&>();
-}
-
-const std::string& as_string(const json& value, const std::string& pointer) {
-  if (!value.is_string()) fail(pointer, "expected a string, got " + kind_of(value));
-  return value.get_ref<const std::string&>();
-}
-
-bool as_bool(const json& value, const std::string& pointer) {
-  if (!value.is_boolean()) fail(pointer, "expected true or false, got " + kind_of(value));
-  return value.get<bool>();
-}
-
-// An integer in [low, high]; `what` names it in the message.
-std::int64_t as_integer(const json& value, const std::string& pointer, std::string_view what,
-                        std::int64_t low, std::int64_t high) {
-  auto out_of_range = [&](const std::string& shown) {
-    fail(pointer, "'" + std::string(what) + "' must be between " + std::to_string(low) + " and " +
-                      std::to_string(high) + ", got " + shown);
-  };
-  if (value.is_number_unsigned()) {
-    const auto v = value.get<std::uint64_t>();
-    if (v > static_cast<std::uint64_t>(high) || (low > 0 && v < static_cast<std::uint64_t>(low))) {
-      out_of_range(std::to_string(v));
-    }
-    return static_cast<std::int64_t>(v);
-  }
-  if (value.is_number_integer()) {
-    const auto v = value.get<std::int64_t>();
-    if (v < low || v > high) out_of_range(std::to_string(v));
-    return v;
-  }
-  if (value.is_number_float()) {
-    // 2000.0 is an integer to JSON Schema too; 2.5 is not.
-    const double v = value.get<double>();
-    if (!std::isfinite(v) || v != std::floor(v)) {
-      fail(pointer, "'" + std::string(what) + "' must be a whole number, got " + value.dump());
-    }
-    if (v < static_cast<double>(low) || v > static_cast<double>(high)) out_of_range(value.dump());
-    return static_cast<std::int64_t>(v);
-  }
-  fail(pointer, "expected an integer, got " + kind_of(value));
-}
-
-// A positive number of seconds (fractions allowed).
-double as_seconds(const json& value, const std::string& pointer, std::string_view what) {
-  if (!value.is_number()) fail(pointer, "expected a number, got " + kind_of(value));
-  const double v = value.get<double>();
-  if (!(v > 0) || !std::isfinite(v)) {
-    fail(pointer,
-         "'" + std::string(what) + "' must be a number of seconds above 0, got " + value.dump());
-  }
-  return v;
-}
-
-std::chrono::milliseconds as_ms(const json& value, const std::string& pointer,
-                                std::string_view what) {
-  return std::chrono::milliseconds(as_integer(value, pointer, what, 1, max_ms));
-}
-
-const json* find(const json::object_t& object, std::string_view key) {
-  const auto it = object.find(std::string(key));
-  return it == object.end() ? nullptr : &it->second;
-}
-
-const json& require(const json::object_t& object, const std::string& pointer,
-                    std::string_view key) {
-  const json* value = find(object, key);
-  if (value == nullptr) fail(pointer, "missing required key '" + std::string(key) + "'");
-  return *value;
-}
 
 // Rejects keys that an object of `kind` may not hold (scenario_keys.hpp),
 // suggesting the closest allowed one.
 void check_keys(const json::object_t& object, const std::string& pointer, object_kind kind) {
-  const key_list allowed = accepted_keys(kind);
-  for (const auto& [key, value] : object) {
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    std::string hint = detail::did_you_mean(key, allowed);
-    if (hint.empty()) hint = "; allowed here: " + join(allowed);
-    fail(pointer, "unknown key " + in_quotes(key) + hint);
-  }
-}
-
-// At most one of `keys` (a choice of spellings); returns the one present.
-std::string_view one_of(const json::object_t& object, const std::string& pointer, key_list keys,
-                        bool required) {
-  std::string_view found;
-  for (std::string_view key : keys) {
-    if (find(object, key) == nullptr) continue;
-    if (!found.empty()) {
-      fail(pointer, "'" + std::string(found) + "' and '" + std::string(key) +
-                        "' cannot be combined; give one of them");
-    }
-    found = key;
-  }
-  if (found.empty() && required) {
-    std::string list;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      list += (i == 0 ? "" : (i + 1 == keys.size() ? " or " : ", ")) +
-              ("'" + std::string(keys[i]) + "'");
-    }
-    fail(pointer, "missing required key: one of " + list);
-  }
-  return found;
-}
-
-// A string from a fixed set of words, with a suggestion when misspelled.
-std::string_view as_word(const json& value, const std::string& pointer, std::string_view what,
-                         key_list words) {
-  const std::string& text = as_string(value, pointer);
-  for (std::string_view word : words) {
-    if (text == word) return word;
-  }
-  std::string hint = detail::did_you_mean(text, words);
-  if (hint.empty()) hint = " (expected " + join(words) + ")";
-  fail(pointer, "unknown " + std::string(what) + " " + in_quotes(text) + hint);
-}
-
-// "${name}" -> name; nullopt when `text` is not exactly of that form.
-std::optional<std::string> variable_reference(std::string_view text) {
-  if (text.size() < 4 || !text.starts_with("${") || !text.ends_with("}")) return std::nullopt;
-  return std::string(text.substr(2, text.size() - 3));
-}
-
-// --- JSON text -------------------------------------------------------------
-
-// Parses `text`, rejecting a key repeated in one object (nlohmann would keep
-// the last one silently). Throws json::exception on syntax errors and
-// `invalid` on a duplicate key.
-json parse_json(std::string_view text) {
-  struct frame {
-    bool array = false;
-    std::size_t index = 0;  // arrays: the element being read
-    std::string key;        // objects: the key being read
-    std::set<std::string> keys;
-  };
-  std::vector<frame> frames;
-  auto pointer = [&frames] {
-    std::string out;
-    for (const frame& f : frames) {
-      out += "/" + (f.array ? std::to_string(f.index) : detail::pointer_token(f.key));
-    }
-    return out;
-  };
-  auto value_done = [&frames] {
-    if (!frames.empty() && frames.back().array) ++frames.back().index;
-  };
-  auto callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        frames.push_back(frame{});
-        break;
-      case json::parse_event_t::array_start:
-        frames.push_back(frame{true, 0, {}, {}});
-        break;
-      case json::parse_event_t::key: {
-        const std::string& key = parsed.get_ref<const std::string&>();
-        if (frames.empty()) break;
-        if (!frames.back().keys.insert(key).second) {
-          frames.back().key.clear();
-          std::string where = pointer();
-          where.erase(where.rfind('/'));  // the object holding the key
-          fail(where, "duplicate key " + in_quotes(key) + " (each key may appear once per object)");
-        }
-        frames.back().key = key;
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!frames.empty()) frames.pop_back();
-        value_done();
-        break;
-      case json::parse_event_t::value:
-        value_done();
-        break;
-    }
-    return true;
-  };
-  return json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true,
-                     /*ignore_comments=*/false);
-}
-
-// nlohmann's message without its "[json.exception.parse_error.101] " prefix,
-// and with the token it quotes ("last read: '...'") cut short: an unterminated
-// string would otherwise quote the rest of the file.
-std::string json_message(const json::exception& e) {
-  constexpr std::size_t max_token = 60;
-  std::string text = e.what();
-  if (text.starts_with("[json.exception.")) {
-    const auto end = text.find("] ");
-    if (end != std::string::npos) text.erase(0, end + 2);
-  }
-  const std::string marker = "last read: '";
-  const auto start = text.find(marker);
-  if (start != std::string::npos) {
-    const auto from = start + marker.size();
-    auto to = text.find("'; ", from);
-    if (to == std::string::npos) to = text.rfind('\'');
-    if (to != std::string::npos && to > from && to - from > max_token) {
-      text.replace(from + max_token, to - from - max_token, "...");
-    }
-  }
-  return text;
+  detail::check_keys(object, pointer, accepted_keys(kind));
 }
 
 // --- the scenario format ------------------------------------------------------
@@ -1104,7 +848,7 @@ wire::basic_result<scenario, load_error> parse_scenario(std::string_view text,
                                                         const std::string& expected_id) {
   try {
     if (blank(text)) return load_error{file, "", "the file is empty (expected a JSON object)"};
-    if (const auto bad = find_invalid_utf8(text)) {
+    if (const auto bad = base::first_invalid_utf8(text)) {
       static constexpr char digits[] = "0123456789abcdef";
       const auto byte = static_cast<unsigned char>(text[*bad]);
       return load_error{file, "",

@@ -1,48 +1,15 @@
 #include "loader_support.hpp"
 
-#include "gday/harness/loader.hpp"
+#include "gday/base/hex.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <set>
+#include <utility>
 #include <vector>
 
 namespace gday::harness {
-
-std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t size = text.size();
-  std::size_t i = 0;
-  while (i < size) {
-    const unsigned char lead = bytes[i];
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80;  // bounds of the second byte (RFC 3629 table)
-    unsigned char high = 0xbf;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-      length = 2;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      length = 3;
-      if (lead == 0xe0) low = 0xa0;   // no overlong forms
-      if (lead == 0xed) high = 0x9f;  // no surrogates
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4;
-      if (lead == 0xf0) low = 0x90;   // no overlong forms
-      if (lead == 0xf4) high = 0x8f;  // nothing above U+10FFFF
-    } else {
-      return i;
-    }
-    if (size - i < length) return i;
-    if (bytes[i + 1] < low || bytes[i + 1] > high) return i;
-    for (std::size_t k = 2; k < length; ++k) {
-      if (bytes[i + k] < 0x80 || bytes[i + k] > 0xbf) return i;
-    }
-    i += length;
-  }
-  return std::nullopt;
-}
 
 namespace detail {
 
@@ -164,12 +131,6 @@ bool is_name(std::string_view text) noexcept {
 }
 
 std::optional<std::string> decode_hex(std::string_view hex, std::string& why) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   std::string out;
   int high = -1;  // first digit of a byte in progress
@@ -183,17 +144,17 @@ std::optional<std::string> decode_hex(std::string_view hex, std::string& why) {
       }
       continue;
     }
-    const int value = nibble(c);
-    if (value < 0) {
+    const auto digit = base::hex_digit_value(c);
+    if (!digit) {
       const bool ascii = static_cast<unsigned char>(c) < 0x80;
       why = "invalid hex digit " + (ascii ? quote(std::string_view(&hex[i], 1)) : "(not ASCII)") +
             " at offset " + std::to_string(i);
       return std::nullopt;
     }
     if (high < 0) {
-      high = value;
+      high = *digit;
     } else {
-      out.push_back(static_cast<char>(static_cast<unsigned char>(high * 16 + value)));
+      out.push_back(static_cast<char>(static_cast<unsigned char>(high * 16 + *digit)));
       high = -1;
     }
   }
@@ -202,6 +163,255 @@ std::optional<std::string> decode_hex(std::string_view hex, std::string& why) {
     return std::nullopt;
   }
   return out;
+}
+
+using nlohmann::json;
+
+[[noreturn]] void fail(std::string pointer, std::string message) {
+  throw invalid{std::move(pointer), std::move(message)};
+}
+
+std::string child(const std::string& pointer, std::string_view key) {
+  return pointer + "/" + pointer_token(key);
+}
+
+std::string child(const std::string& pointer, std::size_t index) {
+  return pointer + "/" + std::to_string(index);
+}
+
+std::string in_quotes(std::string_view text) { return quote(text); }
+
+std::string kind_of(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return "a number";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "an unexpected value";
+  }
+}
+
+std::string join(key_list words) {
+  std::string out;
+  for (std::string_view word : words) {
+    if (!out.empty()) out += ", ";
+    out += word;
+  }
+  return out;
+}
+
+const json::object_t& as_object(const json& value, const std::string& pointer) {
+  if (!value.is_object()) fail(pointer, "expected an object, got " + kind_of(value));
+  return value.get_ref<const json::object_t&>();
+}
+
+const json::array_t& as_array(const json& value, const std::string& pointer) {
+  if (!value.is_array()) fail(pointer, "expected an array, got " + kind_of(value));
+  return value.get_ref<const json::array_t&>();
+}
+
+const std::string& as_string(const json& value, const std::string& pointer) {
+  if (!value.is_string()) fail(pointer, "expected a string, got " + kind_of(value));
+  return value.get_ref<const std::string&>();
+}
+
+bool as_bool(const json& value, const std::string& pointer) {
+  if (!value.is_boolean()) fail(pointer, "expected true or false, got " + kind_of(value));
+  return value.get<bool>();
+}
+
+std::int64_t as_integer(const json& value, const std::string& pointer, std::string_view what,
+                        std::int64_t low, std::int64_t high) {
+  auto out_of_range = [&](const std::string& shown) {
+    fail(pointer, "'" + std::string(what) + "' must be between " + std::to_string(low) + " and " +
+                      std::to_string(high) + ", got " + shown);
+  };
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(high) || (low > 0 && v < static_cast<std::uint64_t>(low))) {
+      out_of_range(std::to_string(v));
+    }
+    return static_cast<std::int64_t>(v);
+  }
+  if (value.is_number_integer()) {
+    const auto v = value.get<std::int64_t>();
+    if (v < low || v > high) out_of_range(std::to_string(v));
+    return v;
+  }
+  if (value.is_number_float()) {
+    // 2000.0 is an integer to JSON Schema too; 2.5 is not.
+    const double v = value.get<double>();
+    if (!std::isfinite(v) || v != std::floor(v)) {
+      fail(pointer, "'" + std::string(what) + "' must be a whole number, got " + value.dump());
+    }
+    if (v < static_cast<double>(low) || v > static_cast<double>(high)) out_of_range(value.dump());
+    return static_cast<std::int64_t>(v);
+  }
+  fail(pointer, "expected an integer, got " + kind_of(value));
+}
+
+double as_seconds(const json& value, const std::string& pointer, std::string_view what) {
+  if (!value.is_number()) fail(pointer, "expected a number, got " + kind_of(value));
+  const double v = value.get<double>();
+  if (!(v > 0) || !std::isfinite(v)) {
+    fail(pointer,
+         "'" + std::string(what) + "' must be a number of seconds above 0, got " + value.dump());
+  }
+  return v;
+}
+
+std::chrono::milliseconds as_ms(const json& value, const std::string& pointer,
+                                std::string_view what) {
+  return std::chrono::milliseconds(as_integer(value, pointer, what, 1, max_ms));
+}
+
+const json* find(const json::object_t& object, std::string_view key) {
+  const auto it = object.find(std::string(key));
+  return it == object.end() ? nullptr : &it->second;
+}
+
+const json& require(const json::object_t& object, const std::string& pointer,
+                    std::string_view key) {
+  const json* value = find(object, key);
+  if (value == nullptr) fail(pointer, "missing required key '" + std::string(key) + "'");
+  return *value;
+}
+
+void check_keys(const json::object_t& object, const std::string& pointer, key_list allowed) {
+  for (const auto& [key, value] : object) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string hint = did_you_mean(key, allowed);
+    if (hint.empty()) hint = "; allowed here: " + join(allowed);
+    fail(pointer, "unknown key " + in_quotes(key) + hint);
+  }
+}
+
+std::string_view one_of(const json::object_t& object, const std::string& pointer, key_list keys,
+                        bool required) {
+  std::string_view found;
+  for (std::string_view key : keys) {
+    if (find(object, key) == nullptr) continue;
+    if (!found.empty()) {
+      fail(pointer, "'" + std::string(found) + "' and '" + std::string(key) +
+                        "' cannot be combined; give one of them");
+    }
+    found = key;
+  }
+  if (found.empty() && required) {
+    std::string list;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      list += (i == 0 ? "" : (i + 1 == keys.size() ? " or " : ", ")) +
+              ("'" + std::string(keys[i]) + "'");
+    }
+    fail(pointer, "missing required key: one of " + list);
+  }
+  return found;
+}
+
+std::string_view as_word(const json& value, const std::string& pointer, std::string_view what,
+                         key_list words) {
+  const std::string& text = as_string(value, pointer);
+  for (std::string_view word : words) {
+    if (text == word) return word;
+  }
+  std::string hint = did_you_mean(text, words);
+  if (hint.empty()) hint = " (expected " + join(words) + ")";
+  fail(pointer, "unknown " + std::string(what) + " " + in_quotes(text) + hint);
+}
+
+std::optional<std::string> variable_reference(std::string_view text) {
+  if (text.size() < 4 || !text.starts_with("${") || !text.ends_with("}")) return std::nullopt;
+  return std::string(text.substr(2, text.size() - 3));
+}
+
+// Parses `text`, rejecting a key repeated in one object (nlohmann would keep
+// the last one silently). Throws json::exception on syntax errors and
+// `invalid` on a duplicate key.
+json parse_json(std::string_view text) {
+  struct frame {
+    bool array = false;
+    std::size_t index = 0;  // arrays: the element being read
+    std::string key;        // objects: the key being read
+    std::set<std::string> keys;
+  };
+  std::vector<frame> frames;
+  auto pointer = [&frames] {
+    std::string out;
+    for (const frame& f : frames) {
+      out += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
+    }
+    return out;
+  };
+  auto value_done = [&frames] {
+    if (!frames.empty() && frames.back().array) ++frames.back().index;
+  };
+  auto callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        frames.push_back(frame{});
+        break;
+      case json::parse_event_t::array_start:
+        frames.push_back(frame{true, 0, {}, {}});
+        break;
+      case json::parse_event_t::key: {
+        const std::string& key = parsed.get_ref<const std::string&>();
+        if (frames.empty()) break;
+        if (!frames.back().keys.insert(key).second) {
+          frames.back().key.clear();
+          std::string where = pointer();
+          where.erase(where.rfind('/'));  // the object holding the key
+          fail(where, "duplicate key " + in_quotes(key) + " (each key may appear once per object)");
+        }
+        frames.back().key = key;
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames.empty()) frames.pop_back();
+        value_done();
+        break;
+      case json::parse_event_t::value:
+        value_done();
+        break;
+    }
+    return true;
+  };
+  return json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true,
+                     /*ignore_comments=*/false);
+}
+
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix,
+// and with the token it quotes ("last read: '...'") cut short: an unterminated
+// string would otherwise quote the rest of the file.
+std::string json_message(const json::exception& e) {
+  constexpr std::size_t max_token = 60;
+  std::string text = e.what();
+  if (text.starts_with("[json.exception.")) {
+    const auto end = text.find("] ");
+    if (end != std::string::npos) text.erase(0, end + 2);
+  }
+  const std::string marker = "last read: '";
+  const auto start = text.find(marker);
+  if (start != std::string::npos) {
+    const auto from = start + marker.size();
+    auto to = text.find("'; ", from);
+    if (to == std::string::npos) to = text.rfind('\'');
+    if (to != std::string::npos && to > from && to - from > max_token) {
+      text.replace(from + max_token, to - from - max_token, "...");
+    }
+  }
+  return text;
 }
 
 }  // namespace detail

@@ -8,6 +8,8 @@
 namespace gday::harness::detail {
 namespace {
 
+failure unusable(std::string why) { return failure{error::target_unusable, std::move(why)}; }
+
 namespace asio = boost::asio;
 using net::tcp;
 
@@ -39,26 +41,26 @@ bool probe::run_until(const bool& finished, std::chrono::milliseconds timeout) {
   return finished;
 }
 
-wire::basic_result<std::unique_ptr<probe>, std::string> probe::open(
-    const endpoint_info& ep, int family, bool tls, const std::string& bind_v4,
-    wire::profile profile, std::chrono::milliseconds timeout) {
+result<std::unique_ptr<probe>> probe::open(const endpoint_info& ep, int family, bool tls,
+                                           const std::string& bind_v4, wire::profile profile,
+                                           std::chrono::milliseconds timeout) {
   net::sigpipe_guard no_sigpipe;
   std::unique_ptr<probe> p(new probe());
   p->decoder_ = wire::frame_decoder(profile);
   const std::string host = family == 6 ? ep.host6 : ep.host4;
   const std::uint16_t port = family == 6 ? ep.port6 : ep.port4;
   if (port == 0)
-    return std::string("the target has no IPv") + (family == 6 ? "6" : "4") + " listener";
+    return unusable(std::string("the target has no IPv") + (family == 6 ? "6" : "4") + " listener");
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
-  if (ec) return "'" + host + "' is not an IP address";
+  if (ec) return unusable("'" + host + "' is not an IP address");
   const tcp::endpoint remote(address, port);
   tcp::socket socket(p->io_);
   socket.open(remote.protocol(), ec);
   if (!ec && family == 4 && !bind_v4.empty()) {
     socket.bind(tcp::endpoint(asio::ip::make_address(bind_v4, ec), 0), ec);
   }
-  if (ec) return "cannot open a socket: " + ec.message();
+  if (ec) return unusable("cannot open a socket: " + ec.message());
   bool finished = false;
   boost::system::error_code connect_ec;
   socket.async_connect(remote, [&](boost::system::error_code e) {
@@ -69,17 +71,17 @@ wire::basic_result<std::unique_ptr<probe>, std::string> probe::open(
   if (!p->run_until(finished, timeout)) {
     socket.close(ec);
     p->run_until(finished, std::chrono::seconds(1));
-    return "connecting to " + where + " timed out";
+    return unusable("connecting to " + where + " timed out");
   }
-  if (connect_ec) return "cannot connect to " + where + ": " + connect_ec.message();
+  if (connect_ec) return unusable("cannot connect to " + where + ": " + connect_ec.message());
   socket.set_option(tcp::no_delay(true), ec);
   p->local_ = socket.local_endpoint(ec);
   if (tls) {
     auto ctx = net::make_client_context(ep.tls_options);
-    if (!ctx) return ctx.error().what();
+    if (!ctx) return unusable(ctx.error().what());
     auto stream = net::make_tls_stream(std::move(socket), *ctx, false,
                                        ep.server_name.empty() ? host : ep.server_name);
-    if (!stream) return stream.error().what();
+    if (!stream) return unusable(stream.error().what());
     p->stream_ = std::move(*stream);
     finished = false;
     std::error_code hs;
@@ -90,19 +92,21 @@ wire::basic_result<std::unique_ptr<probe>, std::string> probe::open(
     if (!p->run_until(finished, timeout)) {
       p->stream_->close();
       p->run_until(finished, std::chrono::seconds(1));
-      return "TLS handshake with " + where + " timed out";
+      return unusable("TLS handshake with " + where + " timed out");
     }
-    if (hs) return "TLS handshake with " + where + " failed (untrusted certificate, or not TLS?)";
+    if (hs)
+      return unusable("TLS handshake with " + where +
+                      " failed (untrusted certificate, or not TLS?)");
   } else {
     p->stream_ = net::make_tcp_stream(std::move(socket));
   }
   return p;
 }
 
-std::string probe::write(std::string_view bytes, const chunking& chunks,
-                         std::chrono::milliseconds timeout) {
+result<done> probe::write(std::string_view bytes, const chunking& chunks,
+                          std::chrono::milliseconds timeout) {
   net::sigpipe_guard no_sigpipe;
-  if (closed_) return "the connection is closed";
+  if (closed_) return unusable("the connection is closed");
   std::size_t offset = 0, index = 0;
   while (offset < bytes.size() || (bytes.empty() && index == 0)) {
     std::size_t size = bytes.size() - offset;
@@ -122,17 +126,17 @@ std::string probe::write(std::string_view bytes, const chunking& chunks,
       stream_->close();
       closed_ = true;
       run_until(finished, std::chrono::seconds(1));
-      return "writing timed out (the server does not read)";
+      return unusable("writing timed out (the server does not read)");
     }
     if (result) {
       closed_ = true;
-      return "cannot write: " + result.message();
+      return unusable("cannot write: " + result.message());
     }
     offset += size;
     ++index;
     if (bytes.empty()) break;
   }
-  return {};
+  return done{};
 }
 
 probe::event probe::next(std::chrono::milliseconds timeout) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "gday/harness/error.hpp"
 #include "gday/harness/scenario.hpp"
 #include "gday/harness/target.hpp"
 #include "gday/net/stream.hpp"
@@ -26,16 +27,17 @@ class probe {
     std::size_t reads = 0;  // frame: how many reads (TLS records, with TLS) it spanned
   };
 
-  /// Connects (v4 from `bind_v4` when not empty) and handshakes.
-  static wire::basic_result<std::unique_ptr<probe>, std::string> open(
-      const endpoint_info& ep, int family, bool tls, const std::string& bind_v4,
-      wire::profile profile, std::chrono::milliseconds timeout);
+  /// Connects (v4 from `bind_v4` when not empty) and handshakes; why not as
+  /// a target_unusable failure.
+  static result<std::unique_ptr<probe>> open(const endpoint_info& ep, int family, bool tls,
+                                             const std::string& bind_v4, wire::profile profile,
+                                             std::chrono::milliseconds timeout);
 
   ~probe();
 
-  /// Writes `bytes` split as `chunks`; "" on success, else why not.
-  std::string write(std::string_view bytes, const chunking& chunks,
-                    std::chrono::milliseconds timeout);
+  /// Writes `bytes` split as `chunks`, or says why it could not.
+  result<done> write(std::string_view bytes, const chunking& chunks,
+                     std::chrono::milliseconds timeout);
 
   /// The next reply frame, or the end of the connection, or a timeout.
   event next(std::chrono::milliseconds timeout);

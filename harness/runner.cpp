@@ -39,8 +39,8 @@ class scenario_run {
         std::find(s.requirements.begin(), s.requirements.end(), "T-6") != s.requirements.end();
   }
 
-  scenario_result run() {
-    scenario_result r;
+  // Runs the steps; `r` comes with the scenario's header filled in.
+  scenario_result run(scenario_result r) {
     start_ = clock_type::now();
     std::optional<step_failure> failure;
     for (const auto& c : s_.connections) {
@@ -147,8 +147,8 @@ class scenario_run {
     const bool tls = c.tls.value_or(ep.tls);
     auto p = probe::open(ep, c.family, tls, bind_v4_, options_.profile, scaled(milliseconds(5000)));
     if (!p) {
-      record(c.name, transcript_entry::kind::event, {}, {}, "connect failed: " + p.error());
-      return step_failure{"cannot open connection '" + c.name + "': " + p.error(), initial};
+      record(c.name, transcript_entry::kind::event, {}, {}, "connect failed: " + p.error().message);
+      return step_failure{"cannot open connection '" + c.name + "': " + p.error().message, initial};
     }
     const auto local = (*p)->local();
     std::string from = local.address().is_v6() ? "[" + local.address().to_string() + "]"
@@ -214,16 +214,16 @@ class scenario_run {
     record(st.conn, transcript_entry::kind::sent, bytes, decode_for_transcript(body, false));
     chunking chunks = st.chunks;
     chunks.pause = scaled(chunks.pause);
-    const std::string error = p->write(bytes, chunks, scaled(milliseconds(5000)));
+    const auto written = p->write(bytes, chunks, scaled(milliseconds(5000)));
     {
       // Requests sent while the connection waits for its peer are answered
       // late on purpose (M-7): they say nothing about reply latency (T-6).
       std::lock_guard lock(mutex_);
       if (!waiting_.count(st.conn)) sent_at_[st.conn] = clock_type::now();
     }
-    if (!error.empty()) {
-      record(st.conn, transcript_entry::kind::event, {}, {}, error);
-      return step_failure{"could not send on '" + st.conn + "': " + error};
+    if (!written) {
+      record(st.conn, transcript_entry::kind::event, {}, {}, written.error().message);
+      return step_failure{"could not send on '" + st.conn + "': " + written.error().message};
     }
     return std::nullopt;
   }
@@ -555,16 +555,22 @@ class scenario_run {
   std::string lowered_note_;
 };
 
-}  // namespace
-
-scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
-                             unsigned slot) {
+// A result carrying the scenario's id, summary, requirements, grade and profile.
+scenario_result result_for(const scenario& s, wire::profile p) {
   scenario_result r;
   r.id = s.id;
   r.summary = s.summary;
   r.requirements = s.requirements;
   r.level = s.level;
-  r.profile = options.profile;
+  r.profile = p;
+  return r;
+}
+
+}  // namespace
+
+scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
+                             unsigned slot) {
+  scenario_result r = result_for(s, options.profile);
   r.rerun = options.rerun_prefix + t.rerun_flags() + " " + s.id;
   // A body template for another profile only: not applicable here.
   std::function<bool(const std::vector<step>&)> has_body = [&](const std::vector<step>& steps) {
@@ -589,24 +595,18 @@ scenario_result run_scenario(const scenario& s, target& t, const run_options& op
   settings needs = s.needs;
   if (needs.max_room_timeout_s) *needs.max_room_timeout_s *= options.timeout_scale;
   if (needs.min_room_timeout_s) *needs.min_room_timeout_s *= options.timeout_scale;
-  auto prepared = t.prepare(needs, options.profile);
-  if (!prepared.server) {
-    r.outcome = prepared.error.empty() ? verdict::skip : verdict::error;
-    r.reason = prepared.error.empty() ? prepared.skip_reason : prepared.error;
+  auto server = t.prepare(needs, options.profile);
+  if (!server) {
+    r.outcome = server.error().code == error::skip ? verdict::skip : verdict::error;
+    r.reason = server.error().message;
     return r;
   }
   std::uint64_t seed = options.seed;
   if (seed == 0) seed = std::random_device{}();
   seed ^= std::hash<std::string>{}(s.id) + slot;
-  scenario_run run(s, *prepared.server, options, slot, seed);
-  scenario_result out = run.run();
-  out.id = r.id;
-  out.summary = r.summary;
-  out.requirements = r.requirements;
-  out.level = r.level;
-  out.profile = r.profile;
-  out.rerun = r.rerun;
-  out.server_log = prepared.server->log();
+  scenario_run run(s, **server, options, slot, seed);
+  scenario_result out = run.run(std::move(r));
+  out.server_log = (*server)->log();
   return out;
 }
 
@@ -623,22 +623,14 @@ std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenari
       const std::size_t i = next++;
       if (i >= scenarios.size()) return;
       if (stop) {
-        auto& r = results[i];
-        r.id = scenarios[i]->id;
-        r.summary = scenarios[i]->summary;
-        r.requirements = scenarios[i]->requirements;
-        r.level = scenarios[i]->level;
-        r.profile = options.profile;
+        auto& r = results[i] = result_for(*scenarios[i], options.profile);
         r.outcome = verdict::skip;
         r.reason = "not run (--fail-fast after an earlier failure)";
         continue;
       }
       results[i] = run_scenario(*scenarios[i], t, options, static_cast<unsigned>(i));
-      if (options.fail_fast &&
-          (results[i].outcome == verdict::fail || results[i].outcome == verdict::error ||
-           (options.strict && results[i].outcome == verdict::non_strict))) {
-        stop = true;
-      }
+      if (options.expected) apply_baseline(results[i], *options.expected);
+      if (options.fail_fast && fails_run(results[i], options.strict)) stop = true;
       std::lock_guard lock(report_mutex);
       if (on_result) on_result(results[i]);
     }

@@ -18,6 +18,8 @@ std::uint32_t chosen_request_limit(const settings& needs) {
 
 namespace {
 
+failure skip(std::string why) { return failure{error::skip, std::move(why)}; }
+
 // ---- embedded ---------------------------------------------------------------
 
 class embedded_lease final : public lease {
@@ -49,7 +51,6 @@ class embedded_target final : public target {
   }
 
   prepared prepare(const settings& needs, wire::profile profile) override {
-    prepared out;
     server::config cfg;
     cfg.core.profile = profile;
     cfg.core.room_timeout = std::chrono::duration_cast<core::clock_time>(
@@ -62,9 +63,9 @@ class embedded_target final : public target {
       std::lock_guard lock(mutex_);
       if (!pki_) {
         auto pki = net::generate_test_pki();
-        if (!pki) return prepared{nullptr, {}, pki.error().what()};
+        if (!pki) return failure{error::target_unusable, pki.error().what()};
         auto ctx = net::make_server_context(pki->server_cert_pem, pki->server_key_pem);
-        if (!ctx) return prepared{nullptr, {}, ctx.error().what()};
+        if (!ctx) return failure{error::target_unusable, ctx.error().what()};
         pki_ = *pki;
         ctx_ = *ctx;
       }
@@ -73,12 +74,12 @@ class embedded_target final : public target {
     }
     auto s = std::make_unique<server::server>(cfg);
     if (auto started = s->start(); !started) {
-      return prepared{nullptr, {}, "cannot start the embedded server: " + started.error().what()};
+      return failure{error::target_unusable,
+                     "cannot start the embedded server: " + started.error().what()};
     }
     ep.port4 = s->port(false);
     ep.port6 = s->port(true);
-    out.server = std::make_unique<embedded_lease>(std::move(s), std::move(ep));
-    return out;
+    return std::unique_ptr<lease>(std::make_unique<embedded_lease>(std::move(s), std::move(ep)));
   }
 
  private:
@@ -128,33 +129,27 @@ class remote_target final : public target {
 
   prepared prepare(const settings& needs, wire::profile) override {
     if (needs.fresh_server) {
-      return prepared{nullptr, "needs a fresh server (the harness cannot restart --target)", {}};
+      return skip("needs a fresh server (the harness cannot restart --target)");
     }
     if (needs.max_room_timeout_s || needs.min_room_timeout_s) {
       if (!options_.room_timeout_s) {
-        return prepared{nullptr,
-                        "needs a room timeout of at most " +
-                            std::to_string(needs.max_room_timeout_s.value_or(0)) +
-                            " s; declare the server's with --room-timeout",
-                        {}};
+        return skip("needs a room timeout of at most " +
+                    std::to_string(needs.max_room_timeout_s.value_or(0)) +
+                    " s; declare the server's with --room-timeout");
       }
       const double t = *options_.room_timeout_s;
       if ((needs.max_room_timeout_s && t > *needs.max_room_timeout_s) ||
           (needs.min_room_timeout_s && t < *needs.min_room_timeout_s)) {
-        return prepared{nullptr,
-                        "needs another room timeout than the declared " + std::to_string(t) + " s",
-                        {}};
+        return skip("needs another room timeout than the declared " + std::to_string(t) + " s");
       }
     }
     if (needs.request_limit && options_.request_limit != needs.request_limit) {
-      return prepared{nullptr,
-                      "needs request limit " + std::to_string(*needs.request_limit) +
-                          (options_.request_limit
-                               ? ", the server's is " + std::to_string(*options_.request_limit)
-                               : "; declare the server's with --request-limit"),
-                      {}};
+      return skip("needs request limit " + std::to_string(*needs.request_limit) +
+                  (options_.request_limit
+                       ? ", the server's is " + std::to_string(*options_.request_limit)
+                       : "; declare the server's with --request-limit"));
     }
-    return prepared{std::make_unique<remote_lease>(endpoints_), {}, {}};
+    return std::unique_ptr<lease>(std::make_unique<remote_lease>(endpoints_));
   }
 
  private:
@@ -173,11 +168,11 @@ std::unique_ptr<target> make_embedded_target(bool plain, const std::string& faul
   return std::make_unique<embedded_target>(plain, set, faults);
 }
 
-wire::basic_result<std::unique_ptr<target>, std::string> make_remote_target(
-    const remote_options& options) {
+result<std::unique_ptr<target>> make_remote_target(const remote_options& options) {
+  auto usage = [](std::string message) { return failure{error::usage, std::move(message)}; };
   endpoint_info ep;
   auto v4 = server::parse_endpoint(options.target4);
-  if (!v4) return "--target '" + options.target4 + "' is not an address like 127.0.0.1:2311";
+  if (!v4) return usage("--target '" + options.target4 + "' is not an address like 127.0.0.1:2311");
   ep.host4 = v4->address().to_string();
   ep.port4 = v4->port();
   if (v4->address().is_v6()) {
@@ -188,7 +183,7 @@ wire::basic_result<std::unique_ptr<target>, std::string> make_remote_target(
   if (!options.target6.empty()) {
     auto v6 = server::parse_endpoint(options.target6);
     if (!v6 || !v6->address().is_v6()) {
-      return "--target-v6 '" + options.target6 + "' is not an address like [::1]:2311";
+      return usage("--target-v6 '" + options.target6 + "' is not an address like [::1]:2311");
     }
     ep.host6 = v6->address().to_string();
     ep.port6 = v6->port();
@@ -197,8 +192,8 @@ wire::basic_result<std::unique_ptr<target>, std::string> make_remote_target(
     boost::system::error_code ec;
     const auto a = boost::asio::ip::make_address(*host, ec);
     if (!ec && !a.is_loopback() && !options.allow_non_loopback) {
-      return "refusing non-loopback target " + *host +
-             " (pass --allow-non-loopback to test a server on another host)";
+      return usage("refusing non-loopback target " + *host +
+                   " (pass --allow-non-loopback to test a server on another host)");
     }
   }
   ep.tls = !options.plain;

@@ -23,19 +23,21 @@ void add_target_options(po::options_description& opts, target_flags& flags) {
       "inject faults into the embedded server (comma-separated; self-test)");
 }
 
-wire::basic_result<chosen_target, std::string> make_target(const target_flags& flags,
-                                                           const po::variables_map& vm) {
+harness::result<chosen_target> make_target(const target_flags& flags, const po::variables_map& vm) {
+  auto usage = [](std::string message) {
+    return harness::failure{harness::error::usage, std::move(message)};
+  };
   chosen_target out;
   out.plain = vm.count("plain") > 0;
   if (!flags.server_cmd.empty() && !flags.target4.empty()) {
-    return std::string("--server-cmd and --target exclude each other");
+    return usage("--server-cmd and --target exclude each other");
   }
   if (!flags.embedded_faults.empty() && (!flags.server_cmd.empty() || !flags.target4.empty())) {
-    return std::string("--embedded-fault applies to the embedded server only");
+    return usage("--embedded-fault applies to the embedded server only");
   }
   if (!flags.embedded_faults.empty() && !core::parse_fault_set(flags.embedded_faults)) {
-    return "--embedded-fault: unknown fault in '" + flags.embedded_faults +
-           "' (gday-reference-server --list-faults lists them)";
+    return usage("--embedded-fault: unknown fault in '" + flags.embedded_faults +
+                 "' (gday-reference-server --list-faults lists them)");
   }
   if (!flags.server_cmd.empty()) {
     out.target = harness::make_launched_target(

@@ -6,11 +6,11 @@
 // 3 target unusable (or a fuzzer defect showed).
 #include <boost/program_options.hpp>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <random>
 
 #include "gday/base/shell.hpp"
+#include "gday/cli/program.hpp"
 #include "gday/cli/target_options.hpp"
 #include "gday/harness/report.hpp"
 #include "gday/netfuzz/fuzzer.hpp"
@@ -22,13 +22,11 @@ namespace wire = gday::wire;
 namespace {
 
 constexpr int exit_findings = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_target = 3;
+constexpr std::string_view program = "gday-fuzz-remote";
+const int exit_usage = gday::harness::exit_code(gday::harness::error::usage);
+const int exit_target = gday::harness::exit_code(gday::harness::error::target_unusable);
 
-int usage_error(const std::string& message) {
-  std::cerr << "gday-fuzz-remote: " << message << "\nTry 'gday-fuzz-remote --help'.\n";
-  return exit_usage;
-}
+int usage_error(const std::string& message) { return gday::cli::usage_error(program, message); }
 
 }  // namespace
 
@@ -83,7 +81,7 @@ int main(int argc, char** argv) try {
   }
 
   auto chosen = gday::cli::make_target(target_flags, vm);
-  if (!chosen) return usage_error(chosen.error());
+  if (!chosen) return usage_error(chosen.error().message);
   auto reference = gday::harness::make_embedded_target(chosen->plain, "");
 
   nf::fuzz_options options;
@@ -152,13 +150,11 @@ int main(int argc, char** argv) try {
     const std::string replay = "run-scenarios --scenarios " + gday::base::shell_quote(out_dir) +
                                " --protocol " + std::to_string(wire::version_byte(*profile)) +
                                replay_flags;
-    std::ofstream out(json_out, std::ios::binary);
-    out << nf::summary_json(summary, options, chosen->target->describe(), replay, code).dump(2)
-        << "\n";
-    if (!out) {
-      std::fprintf(stderr, "gday-fuzz-remote: cannot write %s\n", json_out.c_str());
-      return exit_usage;
-    }
+    const auto written = gday::cli::write_report(
+        json_out,
+        nf::summary_json(summary, options, chosen->target->describe(), replay, code).dump(2) +
+            "\n");
+    if (!written) return gday::cli::report_failure(program, written.error());
   }
   if (!summary.target_error.empty()) {
     std::fprintf(stderr, "gday-fuzz-remote: %s\n", summary.target_error.c_str());

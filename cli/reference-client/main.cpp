@@ -13,6 +13,7 @@
 #include <string>
 
 #include "gday/base/hex.hpp"
+#include "gday/cli/program.hpp"
 #include "gday/client/client.hpp"
 
 namespace po = boost::program_options;
@@ -22,18 +23,11 @@ namespace wire = gday::wire;
 namespace {
 
 constexpr int exit_failure = 1;
-constexpr int exit_usage = 2;
 constexpr const char* program = "gday-reference-client";
 
 struct usage_error {
   std::string message;
 };
-
-int report_usage_error(const std::string& message) {
-  std::cerr << program << ": " << message << "\n"
-            << "Try '" << program << " --help'.\n";
-  return exit_usage;
-}
 
 // One line for stderr: upstream's texts for contacts span two lines.
 std::string one_line(std::string text) {
@@ -219,9 +213,9 @@ int main(int argc, char** argv) try {
       ex.v6_optional = true;
     }
   } catch (const po::error& e) {
-    return report_usage_error(e.what());
+    return gday::cli::usage_error(program, e.what());
   } catch (const usage_error& e) {
-    return report_usage_error(e.message);
+    return gday::cli::usage_error(program, e.message);
   }
 
   ex.notice = [](const std::string& sentence) {

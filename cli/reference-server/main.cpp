@@ -8,11 +8,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <future>
 #include <iostream>
 #include <thread>
 
-#include "gday/client/client.hpp"
+#include "gday/cli/program.hpp"
+#include "gday/client/self_check.hpp"
 #include "gday/core/fault.hpp"
 #include "gday/server/server.hpp"
 
@@ -23,127 +23,24 @@ namespace wire = gday::wire;
 namespace {
 
 constexpr int exit_usage = 2;
+constexpr std::string_view program = "gday-reference-server";
 
-int usage_error(const std::string& message) {
-  std::cerr << "gday-reference-server: " << message << "\n"
-            << "Try 'gday-reference-server --help'.\n";
-  return exit_usage;
-}
+int usage_error(const std::string& message) { return gday::cli::usage_error(program, message); }
 
-std::string describe_endpoints(const gday::server::server& s) {
-  std::string out;
-  for (const auto& ep : s.endpoints()) {
-    if (!out.empty()) out += ' ';
-    out += ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-    out += ":" + std::to_string(ep.port());
-  }
-  return out;
-}
-
-// Starts an in-process server over TLS with a throwaway certificate and runs
-// a full exchange through the reference client on IPv4 and IPv6.
+// Prints the self-check as it goes; the exit code: 0 passed, 1 failed.
 int self_check(wire::profile profile) {
-  std::printf("self-check: protocol %s, TLS with a generated P-256 certificate\n",
-              std::string(wire::to_string(profile)).c_str());
-  auto pki = gday::net::generate_test_pki();
-  if (!pki) return std::printf("FAIL certificate: %s\n", pki.error().what().c_str()), 1;
-  auto tls = gday::net::make_server_context(pki->server_cert_pem, pki->server_key_pem);
-  if (!tls) return std::printf("FAIL TLS context: %s\n", tls.error().what().c_str()), 1;
-  gday::server::config cfg;
-  cfg.core.profile = profile;
-  cfg.tls = *tls;
-  gday::server::server server(cfg);
-  if (auto started = server.start(); !started) {
-    return std::printf("FAIL start: %s\n", started.error().what().c_str()), 1;
-  }
-  std::printf("self-check: listening on %s\n", describe_endpoints(server).c_str());
-  int failures = 0;
-  auto check = [&](bool ok, const std::string& what, const std::string& detail = {}) {
-    std::printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", what.c_str(), detail.empty() ? "" : ": ",
-                detail.c_str());
-    failures += ok ? 0 : 1;
-    return ok;
+  gday::client::self_check_callbacks callbacks;
+  callbacks.note = [](const std::string& text) { std::printf("self-check: %s\n", text.c_str()); };
+  callbacks.on_step = [](const gday::client::self_check_step& step) {
+    std::printf("%s %s%s%s\n", step.ok ? "PASS" : "FAIL", step.what.c_str(),
+                step.detail.empty() ? "" : ": ", step.detail.c_str());
   };
-  auto connect = [&](bool v6) {
-    gday::client::connect_options o;
-    o.host = v6 ? "::1" : "127.0.0.1";
-    o.port = server.port(v6);
-    o.profile = profile;
-    o.tls_options.ca_pem = pki->ca_cert_pem;
-    return gday::client::connection::open(o);
-  };
-  auto c4 = connect(false), c6 = connect(true), j4 = connect(false);
-  if (!check(c4 && j4, "TLS connections over IPv4 verify the certificate",
-             c4 ? (j4 ? "" : j4.error().what()) : c4.error().what())) {
-    return 1;
+  const auto outcome = gday::client::self_check(profile, callbacks);
+  if (outcome.completed) {
+    std::printf("self-check: %s (%zu failed)\n", outcome.failed == 0 ? "passed" : "FAILED",
+                outcome.failed);
   }
-  const bool have_v6 = c6.has_value();
-  check(true, have_v6 ? "TLS connection over IPv6" : "IPv6 unavailable here, skipped");
-  const auto timeout = std::chrono::seconds(5);
-  auto ask = [&](gday::client::connection& c, const wire::client_msg& m, wire::server_msg_type want,
-                 const std::string& what) -> std::optional<wire::server_msg> {
-    auto sent = c.send(m);
-    if (!sent) return check(false, what, sent.error().what()), std::nullopt;
-    auto reply = c.receive(timeout);
-    if (!reply) return check(false, what, reply.error().what()), std::nullopt;
-    if (!check(reply->type == want, what, std::string(wire::variant_name(reply->type)))) {
-      return std::nullopt;
-    }
-    return *reply;
-  };
-  const std::string code = gday::client::room_code_from_text("self-check room", profile);
-  wire::contact creator_local, joiner_local;
-  creator_local.v4 = wire::parse_socket_addr_v4("10.0.0.1:1111");
-  joiner_local.v6 = wire::parse_socket_addr_v6("[fd00::2]:2222");
-  using t = wire::server_msg_type;
-  ask(*c4, wire::create_room{code}, t::room_created, "CreateRoom -> RoomCreated (M-1)");
-  ask(*c4, wire::create_room{code}, t::error_room_taken,
-      "CreateRoom again -> ErrorRoomTaken (M-1)");
-  ask(*c4, wire::record_public_addr{code, true}, t::received_addr, "RecordPublicAddr v4 (M-2)");
-  if (have_v6) {
-    ask(*c6, wire::record_public_addr{code, true}, t::received_addr, "RecordPublicAddr v6 (M-2)");
-  }
-  ask(*j4, wire::record_public_addr{code, false}, t::received_addr, "joiner RecordPublicAddr");
-  auto own = ask(*c4, wire::ready_to_share{creator_local, code, true}, t::client_contact,
-                 "creator ReadyToShare -> ClientContact (M-3)");
-  if (own) {
-    const auto expect4 = gday::server::to_core_endpoint(c4->local_endpoint());
-    check(own->contact.public_.v4 == std::get<wire::socket_addr_v4>(expect4) &&
-              own->contact.local == creator_local,
-          "ClientContact holds the recorded public and the sent local contact",
-          wire::describe(own->contact));
-    if (have_v6) {
-      const auto expect6 = gday::server::to_core_endpoint(c6->local_endpoint());
-      check(own->contact.public_.v6 == std::get<wire::socket_addr_v6>(expect6),
-            "ClientContact.public.v6 is the IPv6 connection's address");
-    }
-  }
-  auto joiner = ask(*j4, wire::ready_to_share{joiner_local, code, false}, t::client_contact,
-                    "joiner ReadyToShare -> ClientContact");
-  auto joiner_peer = j4->receive(timeout);
-  auto creator_peer = c4->receive(timeout);
-  if (check(joiner_peer && creator_peer, "both sides get PeerContact (M-4)")) {
-    check(own && joiner_peer->type == t::peer_contact && joiner_peer->contact == own->contact,
-          "the joiner's PeerContact is the creator's contact");
-    check(
-        joiner && creator_peer->type == t::peer_contact && creator_peer->contact == joiner->contact,
-        "the creator's PeerContact is the joiner's contact");
-  }
-  ask(*j4, wire::record_public_addr{code, false}, t::error_no_such_room_code,
-      "the room is gone after the exchange (L-1)");
-  ask(*c4, wire::create_room{code}, t::room_created, "its code is free again (L-1)");
-  auto g = connect(false);
-  const auto garbage = wire::encode_frame(std::string_view("{}"), profile);
-  if (g && g->send_raw(*garbage, timeout)) {
-    auto reply = g->receive(timeout);
-    check(reply && reply->type == t::error_syntax, "a malformed request gets ErrorSyntax (F-3)");
-    auto after = g->receive(timeout);
-    check(!after && gday::net::is_orderly_close(after.error().code),
-          "then the server closes the connection");
-  }
-  server.stop();
-  std::printf("self-check: %s (%d failed)\n", failures == 0 ? "passed" : "FAILED", failures);
-  return failures == 0 ? 0 : 1;
+  return outcome.passed() ? 0 : 1;
 }
 
 }  // namespace
@@ -258,7 +155,7 @@ int main(int argc, char** argv) try {
     std::fprintf(stderr, "gday-reference-server: %s\n", started.error().what().c_str());
     return exit_usage;
   }
-  std::printf("listening on %s\n", describe_endpoints(server).c_str());
+  std::printf("listening on %s\n", gday::client::describe_endpoints(server).c_str());
   std::fflush(stdout);
   if (verbosity != "off") {
     std::fprintf(stderr,

@@ -707,16 +707,3 @@ TEST(loader_test, loads_a_folder_and_collects_every_error) {
 }
 
 }  // namespace
-
-namespace {
-
-TEST(loader_test, find_invalid_utf8_points_at_the_first_bad_byte) {
-  using gday::harness::find_invalid_utf8;
-  EXPECT_EQ(find_invalid_utf8("plain \xc3\xa9 text"), std::nullopt);
-  EXPECT_EQ(find_invalid_utf8("ab\xff"), std::optional<std::size_t>(2));
-  EXPECT_EQ(find_invalid_utf8("\xed\xa0\x80"), std::optional<std::size_t>(0));  // surrogate
-  EXPECT_EQ(find_invalid_utf8("x\xc0\xaf"), std::optional<std::size_t>(1));     // overlong
-  EXPECT_EQ(find_invalid_utf8("\xe2\x82"), std::optional<std::size_t>(0));      // cut short
-}
-
-}  // namespace

@@ -823,7 +823,7 @@ TEST(report_test, baseline_load_errors_name_the_file_and_the_problem) {
   const auto error_of = [](const std::string& path) {
     const auto result = load_baseline(path);
     EXPECT_FALSE(result.has_value()) << path;
-    return result.has_value() ? std::string() : result.error();
+    return result.has_value() ? std::string() : result.error().message;
   };
   const auto expect_error = [&](const std::string& name, const std::string& content,
                                 const std::string& expected) {
@@ -884,7 +884,7 @@ TEST(report_test, baseline_marks_expected_failures_and_unexpected_passes) {
       {"id": "messages/broken", "reason": "r"}
     ]})");
   const auto loaded = gday::harness::load_baseline(path);
-  ASSERT_TRUE(loaded.has_value()) << loaded.error();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
   const gday::harness::baseline& b = *loaded;
   EXPECT_EQ(b.expected.size(), 8u);
   ASSERT_NE(b.find("messages/per-profile", profile::v3), nullptr);

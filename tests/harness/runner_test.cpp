@@ -169,7 +169,96 @@ TEST(runner_test, non_loopback_targets_are_refused_unless_allowed) {
   o.target4 = "192.0.2.1:2311";
   auto refused = h::make_remote_target(o);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().find("loopback"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("loopback"), std::string::npos);
+  EXPECT_EQ(refused.error().code, h::error::usage);
+}
+
+// -x with a baseline, --strict: which results stop the run, and the exit
+// code. Two scenarios run in order, both broken by the fault unless a fault
+// list is empty; the first is graded `first_grade`.
+struct fail_fast_case {
+  std::string first_grade = "MUST";
+  std::string faults = "wrong-error-for-taken-room";
+  bool first_expected = false;  // the baseline lists t/first
+  bool strict = false;
+};
+
+struct fail_fast_outcome {
+  std::vector<h::scenario_result> results;
+  int exit = -1;
+};
+
+fail_fast_outcome run_fail_fast(const fail_fast_case& c) {
+  auto named = [](const std::string& id, const std::string& grade) {
+    std::string text = scenario_with(grade, create_then_taken);
+    text.replace(text.find("t/x"), 3, id);
+    return parse(text);
+  };
+  const h::scenario first = named("t/first", c.first_grade);
+  const h::scenario second = named("t/second", "MUST");
+  h::baseline expected;
+  if (c.first_expected) expected.expected["t/first"] = "known bug";
+  auto target = h::make_embedded_target(false, c.faults);
+  h::run_options options;
+  options.jobs = 1;
+  options.fail_fast = true;
+  options.strict = c.strict;
+  options.expected = &expected;
+  fail_fast_outcome out;
+  out.results = h::run_all({&first, &second}, *target, options, nullptr);
+  out.exit = h::exit_code(h::tally(out.results), c.strict);
+  return out;
+}
+
+TEST(runner_test, fail_fast_goes_on_past_an_expected_failure) {
+  const auto out = run_fail_fast({.first_expected = true});
+  ASSERT_EQ(out.results.size(), 2u);
+  EXPECT_TRUE(out.results[0].expected_failure);
+  EXPECT_EQ(out.results[1].outcome, h::verdict::fail) << out.results[1].reason;
+  EXPECT_FALSE(out.results[1].expected_failure);
+  EXPECT_EQ(out.exit, 1);
+}
+
+TEST(runner_test, fail_fast_stops_after_a_failure) {
+  const auto out = run_fail_fast({});
+  EXPECT_EQ(out.results[0].outcome, h::verdict::fail);
+  EXPECT_EQ(out.results[1].outcome, h::verdict::skip);
+  EXPECT_NE(out.results[1].reason.find("fail-fast"), std::string::npos);
+  EXPECT_EQ(out.exit, 1);
+}
+
+TEST(runner_test, fail_fast_stops_after_an_unexpected_pass) {
+  const auto out = run_fail_fast({.faults = "", .first_expected = true});
+  EXPECT_TRUE(out.results[0].unexpected_pass);
+  EXPECT_EQ(out.results[1].outcome, h::verdict::skip);
+  EXPECT_EQ(out.exit, 1);
+}
+
+TEST(runner_test, fail_fast_stops_after_non_strict_only_under_strict) {
+  const auto strict = run_fail_fast({.first_grade = "SHOULD", .strict = true});
+  EXPECT_EQ(strict.results[0].outcome, h::verdict::non_strict);
+  EXPECT_EQ(strict.results[1].outcome, h::verdict::skip);
+  EXPECT_EQ(strict.exit, 1);
+
+  const auto lenient = run_fail_fast({.first_grade = "SHOULD"});
+  EXPECT_EQ(lenient.results[1].outcome, h::verdict::fail);
+  EXPECT_EQ(lenient.exit, 1);
+}
+
+TEST(runner_test, strict_fail_fast_goes_on_past_an_expected_non_strict) {
+  const auto out = run_fail_fast({.first_grade = "SHOULD", .first_expected = true, .strict = true});
+  EXPECT_TRUE(out.results[0].expected_failure);
+  EXPECT_EQ(out.results[1].outcome, h::verdict::fail);
+  EXPECT_EQ(out.exit, 1);
+}
+
+TEST(runner_test, expected_failures_alone_exit_zero_even_under_strict) {
+  for (const bool strict : {false, true}) {
+    const auto out = run_fail_fast({.first_expected = true, .strict = strict});
+    const std::vector<h::scenario_result> first_only{out.results[0]};
+    EXPECT_EQ(h::exit_code(h::tally(first_only), strict), 0) << "strict " << strict;
+    EXPECT_EQ(out.exit, 1) << "strict " << strict;
+  }
 }
 
 }  // namespace

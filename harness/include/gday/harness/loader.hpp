@@ -21,11 +21,6 @@ struct load_error {
   std::string what() const;
 };
 
-/// Where the first byte that is not UTF-8 sits; nullopt when `text` is valid
-/// UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF). Scenario
-/// files, and so `send_body` templates, must be valid UTF-8.
-std::optional<std::size_t> find_invalid_utf8(std::string_view text) noexcept;
-
 /// Parses one scenario from text. `file` names it in errors; `expected_id`
 /// (if not empty) must equal the scenario's id.
 wire::basic_result<scenario, load_error> parse_scenario(std::string_view text,

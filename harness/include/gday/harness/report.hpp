@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "gday/harness/error.hpp"
 #include "gday/harness/scenario.hpp"
-#include "gday/wire/result.hpp"
 
 namespace gday::harness {
 
@@ -70,9 +70,15 @@ struct run_totals {
 /// Adds up results. A failure listed in the baseline counts as expected.
 run_totals tally(const std::vector<scenario_result>& results);
 
+/// Whether `r` (baseline already applied) fails the run: FAIL, ERROR, XPASS,
+/// and under `strict` NON-STRICT. An expected failure (XFAIL) never does.
+/// `--fail-fast` stops after the first such result.
+bool fails_run(const scenario_result& r, bool strict);
+
 /// The run's exit code: 0 all MUST passed (expected failures allowed),
-/// 1 a MUST failed or an expected failure passed (XPASS), 3 a target error.
-int exit_code(const run_totals& totals);
+/// 1 a MUST failed or an expected failure passed (XPASS), or under `strict`
+/// a NON-STRICT result, 3 a target error.
+int exit_code(const run_totals& totals, bool strict = false);
 
 /// Describes the target for reports ("embedded reference server (v1, TLS)").
 struct run_info {
@@ -117,10 +123,13 @@ struct baseline {
 };
 
 /// Loads a baseline file: {"expected_failures": [{"id": "...", "profile": 1?, "reason": "..."}]}.
-/// Errors name the file and what is wrong.
-wire::basic_result<baseline, std::string> load_baseline(const std::string& path);
+/// Usage errors name the file and what is wrong.
+result<baseline> load_baseline(const std::string& path);
 
 /// Marks results listed in the baseline (expected_failure / unexpected_pass).
 void apply_baseline(std::vector<scenario_result>& results, const baseline& b);
+
+/// Marks one result listed in the baseline.
+void apply_baseline(scenario_result& r, const baseline& b);
 
 }  // namespace gday::harness

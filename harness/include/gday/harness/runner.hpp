@@ -18,8 +18,11 @@ struct run_options {
   unsigned jobs = 1;           ///< scenarios at once (when the target allows)
   std::uint64_t seed = 0;      ///< room codes and source addresses; 0 = random
   std::string rerun_prefix;    ///< "build/bin/run-scenarios --protocol 1 ..." for re-run lines
-  bool fail_fast = false;      ///< after the first FAIL or ERROR, start no more scenarios
-  bool strict = false;         ///< with fail_fast: NON-STRICT stops the run too
+  bool fail_fast = false;      ///< after the first result that fails the run, start no more
+  bool strict = false;         ///< NON-STRICT fails the run (see fails_run)
+  /// Expected failures: marked on every result before `on_result` and the
+  /// fail-fast check, so an expected failure (XFAIL) does not stop the run.
+  const baseline* expected = nullptr;
 };
 
 /// Runs one scenario (already known to apply to options.profile).

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "gday/harness/error.hpp"
 #include "gday/harness/scenario.hpp"
 #include "gday/net/tls.hpp"
-#include "gday/wire/result.hpp"
 
 namespace gday::harness {
 
@@ -42,12 +42,10 @@ class lease {
   virtual std::string log() { return {}; }
 };
 
-/// The result of asking a target for a server.
-struct prepared {
-  std::unique_ptr<lease> server;  ///< set when ready
-  std::string skip_reason;        ///< set when the target cannot meet the settings
-  std::string error;              ///< set when the target failed (unreachable, crashed)
-};
+/// The result of asking a target for a server: the server, or error::skip
+/// when the target cannot meet the settings, error::target_unusable when it
+/// failed (unreachable, crashed).
+using prepared = result<std::unique_ptr<lease>>;
 
 /// A kind of target.
 class target {
@@ -89,8 +87,8 @@ struct remote_options {
   std::optional<std::uint32_t> request_limit;  ///< declared --request-limit
   bool allow_non_loopback = false;             ///< else only 127.0.0.0/8 and ::1
 };
-wire::basic_result<std::unique_ptr<target>, std::string> make_remote_target(
-    const remote_options& options);
+/// A usage error when an address does not parse or is not loopback (unless allowed).
+result<std::unique_ptr<target>> make_remote_target(const remote_options& options);
 
 /// The room timeout and request limit a target should use for `needs`:
 /// the scenario's demands, else generous defaults (600 s, 100000).

@@ -8,8 +8,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "gday/harness/error.hpp"
 #include "gday/harness/target.hpp"
-#include "gday/wire/result.hpp"
 
 namespace gday::cli {
 
@@ -37,7 +37,7 @@ struct chosen_target {
 
 /// The target the flags describe, or a usage error ("--server-cmd and
 /// --target exclude each other", a non-loopback address, ...).
-wire::basic_result<chosen_target, std::string> make_target(
-    const target_flags& flags, const boost::program_options::variables_map& vm);
+harness::result<chosen_target> make_target(const target_flags& flags,
+                                           const boost::program_options::variables_map& vm);
 
 }  // namespace gday::cli

@@ -1,0 +1,24 @@
+#pragma once
+/// What every command line of the project does the same way: report a
+/// usage error, end with a harness failure's exit code, write a report file.
+
+#include <string>
+#include <string_view>
+
+#include "gday/harness/error.hpp"
+
+namespace gday::cli {
+
+/// Prints "PROGRAM: MESSAGE" and "Try 'PROGRAM --help'." to stderr and
+/// returns the usage exit code (2).
+int usage_error(std::string_view program, std::string_view message);
+
+/// Prints "PROGRAM: MESSAGE" for `f` to stderr and returns its documented
+/// exit code (harness::exit_code). Errors in the flags themselves go through
+/// usage_error instead, for the --help hint.
+int report_failure(std::string_view program, const harness::failure& f);
+
+/// Writes `text` to `path`; a usage error "cannot write PATH" otherwise.
+harness::result<harness::done> write_report(const std::string& path, std::string_view text);
+
+}  // namespace gday::cli

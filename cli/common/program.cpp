@@ -1,0 +1,25 @@
+#include "gday/cli/program.hpp"
+
+#include <fstream>
+#include <iostream>
+
+namespace gday::cli {
+
+int usage_error(std::string_view program, std::string_view message) {
+  std::cerr << program << ": " << message << "\nTry '" << program << " --help'.\n";
+  return harness::exit_code(harness::error::usage);
+}
+
+int report_failure(std::string_view program, const harness::failure& f) {
+  std::cerr << program << ": " << f.message << "\n";
+  return harness::exit_code(f.code);
+}
+
+harness::result<harness::done> write_report(const std::string& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) return harness::failure{harness::error::usage, "cannot write " + path};
+  return harness::done{};
+}
+
+}  // namespace gday::cli

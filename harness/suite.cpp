@@ -1,0 +1,114 @@
+#include "gday/harness/suite.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+#include "probe.hpp"
+
+namespace gday::harness {
+namespace {
+
+bool glob_match(const std::string& pattern, const std::string& id) {
+  return pattern == id || ::fnmatch(pattern.c_str(), id.c_str(), 0) == 0 ||
+         ::fnmatch((pattern + "/*").c_str(), id.c_str(), 0) == 0;
+}
+
+bool applies(const scenario& s, wire::profile p) {
+  return std::find(s.profiles.begin(), s.profiles.end(), p) != s.profiles.end();
+}
+
+std::string iso_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+result<std::vector<const scenario*>> select_scenarios(const std::vector<scenario>& all,
+                                                      const selection& chosen) {
+  std::vector<const scenario*> out;
+  std::vector<bool> used(chosen.include.size(), false);
+  for (const auto& s : all) {
+    bool in = chosen.include.empty();
+    for (std::size_t i = 0; i < chosen.include.size(); ++i) {
+      if (glob_match(chosen.include[i], s.id)) in = used[i] = true;
+    }
+    for (const auto& ex : chosen.exclude) {
+      if (glob_match(ex, s.id)) in = false;
+    }
+    if (in) out.push_back(&s);
+  }
+  for (std::size_t i = 0; i < chosen.include.size(); ++i) {
+    if (!used[i]) return failure{error::usage, "'" + chosen.include[i] + "' matches no scenario"};
+  }
+  if (out.empty()) return failure{error::usage, "the selection matches no scenario"};
+  return out;
+}
+
+result<wire::profile> probe_profile(target& t) {
+  auto server = t.prepare(settings{}, wire::profile::v1);
+  if (!server) return failure{error::target_unusable, server.error().message};
+  const auto timeout = std::chrono::seconds(5);
+  const endpoint_info& ep = (*server)->endpoints();
+  auto p = detail::probe::open(ep, 4, ep.tls, {}, wire::profile::v1, timeout);
+  if (!p) return p.error();
+  if (auto written = (*p)->write(std::string("\x00\x00\x00", 3), chunking{}, timeout); !written) {
+    return written.error();
+  }
+  auto e = (*p)->next(timeout);
+  if (e.raw.empty()) {
+    return failure{error::target_unusable, "the server sent nothing back to a version-0 header"};
+  }
+  auto profile = wire::parse_profile(std::to_string(static_cast<unsigned char>(e.raw[0])));
+  if (!profile) {
+    return failure{error::target_unusable,
+                   "the server answered with version byte " + std::to_string(e.raw[0])};
+  }
+  return *profile;
+}
+
+std::size_t count_runs(const std::vector<const scenario*>& scenarios,
+                       const std::vector<wire::profile>& profiles) {
+  std::size_t total = 0;
+  for (const auto* s : scenarios) {
+    total += static_cast<std::size_t>(
+        std::count_if(profiles.begin(), profiles.end(), [&](auto p) { return applies(*s, p); }));
+  }
+  return total;
+}
+
+suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
+                       const suite_options& options,
+                       const std::function<void(const scenario_result&)>& on_result) {
+  suite_report report;
+  report.info.target = t.describe();
+  report.info.started_at = iso_now();
+  const auto started = std::chrono::steady_clock::now();
+  for (const auto p : options.profiles) {
+    std::vector<const scenario*> applicable;
+    std::copy_if(scenarios.begin(), scenarios.end(), std::back_inserter(applicable),
+                 [&](const scenario* s) { return applies(*s, p); });
+    run_options run = options.run;
+    run.profile = p;
+    run.rerun_prefix += " --protocol " + std::to_string(wire::version_byte(p));
+    auto batch = run_all(applicable, t, run, on_result);
+    const bool failed = std::any_of(batch.begin(), batch.end(), [&](const scenario_result& r) {
+      return fails_run(r, run.strict);
+    });
+    report.results.insert(report.results.end(), std::make_move_iterator(batch.begin()),
+                          std::make_move_iterator(batch.end()));
+    if (run.fail_fast && failed) break;
+  }
+  report.info.duration_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.totals = tally(report.results);
+  report.exit_code = exit_code(report.totals, options.run.strict);
+  return report;
+}
+
+}  // namespace gday::harness
