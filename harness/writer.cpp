@@ -76,7 +76,9 @@ json alternative_of(const alternative& a) {
 }
 
 json bodies_of(const step& s) {
-  auto one = [&](const std::string& body) { return s.body_hex ? base::encode_hex(body, " ") : body; };
+  auto one = [&](const std::string& body) {
+    return s.body_hex ? base::encode_hex(body, " ") : body;
+  };
   if (s.bodies.size() == 1 && s.bodies.count("*") == 1) return one(s.bodies.at("*"));
   json out = json::object();
   for (std::string_view profile : accepted_keys(object_kind::per_profile_body)) {
