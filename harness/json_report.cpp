@@ -29,7 +29,7 @@ nlohmann::json to_json_report(const std::vector<scenario_result>& results, const
                       {"errors", t.errors},
                       {"expected_failures", t.expected_failures},
                       {"unexpected_passes", t.unexpected_passes},
-                      {"exit_code", exit_code(t)}};
+                      {"exit_code", exit_code(t, info.strict)}};
 
   // Cleaning can map two malformed IDs to one key: merge their counts.
   std::map<std::string, std::map<verdict, std::size_t>> by_requirement;

@@ -88,6 +88,7 @@ suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
   suite_report report;
   report.info.target = t.describe();
   report.info.started_at = iso_now();
+  report.info.strict = options.run.strict;
   const auto started = std::chrono::steady_clock::now();
   for (const auto p : options.profiles) {
     std::vector<const scenario*> applicable;

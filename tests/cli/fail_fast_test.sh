@@ -22,15 +22,18 @@ known=wrong-error-for-taken-room
 both=wrong-error-for-taken-room,rate-limit-disabled
 failures=0
 
-# expect EXIT PATTERN FAULTS FLAGS...: the run exits EXIT and its output has PATTERN.
+# expect EXIT PATTERN FAULTS FLAGS...: the run exits EXIT, its output has
+# PATTERN, and its JSON report states the same exit code (CI jobs read it).
 expect() {
-  local want=$1 pattern=$2 faults=$3 rc
+  local want=$1 pattern=$2 faults=$3 rc reported
   shift 3
+  rm -f "$out/report.json"
   "$runner" --color never -j 1 --protocol 1 --embedded-fault "$faults" "$@" \
-    "$first" rate-limit/create-room-threshold >"$out/log" 2>&1
+    --json "$out/report.json" "$first" rate-limit/create-room-threshold >"$out/log" 2>&1
   rc=$?
-  if [ "$rc" -ne "$want" ] || ! grep -qE "$pattern" "$out/log"; then
-    echo "FAILED: $* (faults $faults): exit $rc, expected $want and /$pattern/"
+  reported=$(jq -r .totals.exit_code "$out/report.json" 2>/dev/null)
+  if [ "$rc" -ne "$want" ] || [ "$reported" != "$rc" ] || ! grep -qE "$pattern" "$out/log"; then
+    echo "FAILED: $* (faults $faults): exit $rc (report says ${reported:-nothing}), expected $want and /$pattern/"
     cat "$out/log"
     failures=$((failures + 1))
   else

@@ -442,7 +442,9 @@ TEST(report_test, tally_counts_baseline_marked_results_apart) {
 TEST(report_test, exit_code_follows_the_worst_outcome) {
   using gday::harness::exit_code;
   using gday::harness::tally;
-  const auto code = [](std::vector<scenario_result> results) { return exit_code(tally(results)); };
+  const auto code = [](std::vector<scenario_result> results) {
+    return exit_code(tally(results), false);
+  };
   scenario_result xfail = make_result("a/xfail", verdict::fail, {});
   xfail.expected_failure = true;
   scenario_result xpass = make_result("a/xpass", verdict::pass, {});
@@ -700,6 +702,17 @@ TEST(report_test, junit_xml_is_well_formed_and_counts_match) {
   }
 }
 
+// The report's exit code is the process's: under --strict a NON-STRICT result
+// fails the run, and a CI job reading the JSON must see that too.
+TEST(report_test, json_report_exit_code_follows_strict) {
+  const std::vector<scenario_result> results = {make_result("a/pass", verdict::pass, {}),
+                                                make_result("a/soft", verdict::non_strict, {})};
+  run_info info = mixed_info();
+  EXPECT_EQ(gday::harness::to_json_report(results, info).at("totals").at("exit_code"), 0);
+  info.strict = true;
+  EXPECT_EQ(gday::harness::to_json_report(results, info).at("totals").at("exit_code"), 1);
+}
+
 TEST(report_test, json_report_round_trips_with_the_documented_fields) {
   auto results = mixed_run();
   scenario_result hostile =
@@ -926,7 +939,7 @@ TEST(report_test, baseline_marks_expected_failures_and_unexpected_passes) {
   EXPECT_EQ(t.expected_failures, 3u);
   EXPECT_EQ(t.unexpected_passes, 1u);
   EXPECT_EQ(t.failed, 2u);
-  EXPECT_EQ(gday::harness::exit_code(t), 3);  // the ERROR stays an error
+  EXPECT_EQ(gday::harness::exit_code(t, false), 3);  // the ERROR stays an error
 }
 
 }  // namespace

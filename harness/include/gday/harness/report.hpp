@@ -78,7 +78,7 @@ bool fails_run(const scenario_result& r, bool strict);
 /// The run's exit code: 0 all MUST passed (expected failures allowed),
 /// 1 a MUST failed or an expected failure passed (XPASS), or under `strict`
 /// a NON-STRICT result, 3 a target error.
-int exit_code(const run_totals& totals, bool strict = false);
+int exit_code(const run_totals& totals, bool strict);
 
 /// Describes the target for reports ("embedded reference server (v1, TLS)").
 struct run_info {
@@ -86,6 +86,7 @@ struct run_info {
   std::string command_line;
   std::string started_at;  ///< ISO 8601 UTC
   double duration_s = 0;
+  bool strict = false;  ///< --strict: NON-STRICT results fail the run (and the exit code)
 };
 
 /// Console output: one line per scenario as it finishes (with a progress
