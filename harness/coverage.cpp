@@ -11,7 +11,7 @@ namespace {
 constexpr grade must = grade::must, should = grade::should, may = grade::may;
 
 // Levels as the spec gives them; J-1..J-8 refine F-3 (MUST).
-constexpr std::array<requirement, 38> table{{
+constexpr std::array<requirement, 39> table{{
     {"T-1", must, "TLS over TCP (plain TCP too)"},
     {"T-2", should, "IPv4 and IPv6 on one port, v6-only sockets"},
     {"T-3", must, "TLS 1.2/1.3, no client certificate, no ALPN"},
@@ -32,6 +32,7 @@ constexpr std::array<requirement, 38> table{{
     {"J-6", must, "whitespace; nothing after the value"},
     {"J-7", must, "UTF-8 and escapes"},
     {"J-8", must, "depth and numbers"},
+    {"J-9", should, "replies byte for byte as upstream writes them"},
     {"M-1", must, "CreateRoom: RoomCreated or ErrorRoomTaken"},
     {"M-2", must, "RecordPublicAddr records this connection"},
     {"M-3", must, "ReadyToShare: ClientContact at once"},

@@ -70,6 +70,7 @@ nlohmann::json to_json_report(const std::vector<scenario_result>& results, const
                     {"reason", json_text(r.reason)},
                     {"failed_step", json_text(r.failed_step)},
                     {"matched_note", json_text(r.matched_note)},
+                    {"non_canonical", !r.non_canonical.empty()},
                     {"duration_ms", r.duration.count()},
                     {"expected_failure", r.expected_failure},
                     {"baseline_reason", json_text(r.baseline_reason)},

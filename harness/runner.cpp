@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "gday/harness/canonical.hpp"
 #include "gday/harness/encode.hpp"
 #include "gday/server/server.hpp"
 #include "gday/wire/codec.hpp"
@@ -23,6 +24,7 @@ using clock_type = std::chrono::steady_clock;
 struct step_failure {
   std::string reason;
   bool harness_error = false;  // the target failed, not the server's behaviour
+  bool must = false;           // fails the scenario whatever its grade
 };
 
 class scenario_run {
@@ -61,10 +63,18 @@ class scenario_run {
       }
     }
     r.duration = std::chrono::duration_cast<milliseconds>(clock_type::now() - start_);
+    if (noncanonical_) {
+      r.non_canonical = noncanonical_->requirements;
+      for (const auto& id : noncanonical_->requirements) add_requirement(r, id);
+    }
     if (!failure) {
-      r.outcome = lowered_ ? verdict::non_strict : verdict::pass;
+      r.outcome = lowered_ || noncanonical_ ? verdict::non_strict : verdict::pass;
       r.matched_note = lowered_note_;
       if (lowered_) r.reason = "matched a lower-graded alternative: " + lowered_note_;
+      if (noncanonical_) {
+        r.reason = (r.reason.empty() ? "" : r.reason + "; ") + noncanonical_step_ + ": " +
+                   noncanonical_->describe();
+      }
     } else {
       r.failed_step = failed_step;
       r.reason = (failed_step.empty() ? "" : failed_step + ": ") + failure->reason;
@@ -73,7 +83,8 @@ class scenario_run {
         r.outcome = verdict::error;
         if (r.server_died) r.reason = "server crashed or exited, after " + r.reason;
       } else {
-        r.outcome = s_.level == grade::must ? verdict::fail : verdict::non_strict;
+        r.outcome = s_.level == grade::must || failure->must ? verdict::fail : verdict::non_strict;
+        if (failure->must) add_requirement(r, "J-9");
       }
     }
     for (auto& [name, p] : conns_) p.reset();
@@ -84,6 +95,12 @@ class scenario_run {
 
  private:
   // ---- helpers --------------------------------------------------------------
+
+  static void add_requirement(scenario_result& r, const std::string& id) {
+    if (std::find(r.requirements.begin(), r.requirements.end(), id) == r.requirements.end()) {
+      r.requirements.push_back(id);
+    }
+  }
 
   double now_ms() const {
     return std::chrono::duration<double, std::milli>(clock_type::now() - start_).count();
@@ -116,7 +133,13 @@ class scenario_run {
   std::string decode_for_transcript(const std::string& body, bool from_server) const {
     if (from_server) {
       auto m = wire::decode_server_msg(body, options_.profile);
-      if (m) return *wire::encode_body(*m, options_.profile);
+      if (m) {
+        auto canonical = wire::encode_body(*m, options_.profile);
+        if (canonical && *canonical == body) return *canonical;
+        // Decoded, hence text: show what came, and upstream's form beside it.
+        return body + "  (not byte-exact, J-9; upstream writes " +
+               (canonical ? *canonical : std::string("?")) + ")";
+      }
       return "undecodable: " + m.error().what();
     }
     auto m = wire::decode_client_msg(body, options_.profile);
@@ -424,13 +447,26 @@ class scenario_run {
         continue;
       }
       auto msg = wire::decode_server_msg(e.body, options_.profile);
-      if (!msg) return step_failure{"undecodable reply: " + msg.error().what()};
+      if (!msg) {
+        // Upstream's client could not read it, whatever the scenario's grade.
+        step_failure f{"undecodable reply (an upstream client rejects it, J-9): " +
+                       msg.error().what()};
+        f.must = true;
+        return f;
+      }
       // T-6: over TLS every write is its own record, so a reply that took
       // several reads was written in pieces (header, then body).
       if (checks_single_write_ && e.reads > 1 && tls_of(st.conn)) {
         return step_failure{std::string(wire::variant_name(msg->type)) + " arrived in " +
                             std::to_string(e.reads) +
                             " TLS records: the reply was not written in one write (T-6)"};
+      }
+      if (auto d = compare_canonical(e.body, *msg, options_.profile)) {
+        std::lock_guard lock(mutex_);
+        if (!noncanonical_) {
+          noncanonical_ = std::move(*d);
+          noncanonical_step_ = st.pointer;
+        }
       }
       got.push_back(*msg);
     }
@@ -551,6 +587,8 @@ class scenario_run {
   std::mutex mutex_;
   clock_type::time_point start_;
   bool lowered_ = false;
+  std::optional<canonical_difference> noncanonical_;  // the first reply not byte-exact (J-9)
+  std::string noncanonical_step_;
   bool checks_single_write_ = false;  // the scenario checks T-6
   std::string lowered_note_;
 };

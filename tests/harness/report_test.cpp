@@ -439,6 +439,21 @@ TEST(report_test, tally_counts_baseline_marked_results_apart) {
   EXPECT_EQ(soft_totals.expected_failures, 1u);
 }
 
+TEST(report_test, tally_counts_byte_differences_only_against_the_ids_they_broke) {
+  scenario_result bytes = make_result("json/x", verdict::non_strict, {"M-3", "J-9", "J-5"});
+  bytes.non_canonical = {"J-9", "J-5"};
+  const auto t = gday::harness::tally({bytes});
+  EXPECT_EQ(t.non_strict, 1u);
+  EXPECT_EQ(t.by_requirement.at("M-3").at(verdict::pass), 1u);
+  EXPECT_EQ(t.by_requirement.at("J-9").at(verdict::non_strict), 1u);
+  EXPECT_EQ(t.by_requirement.at("J-5").at(verdict::non_strict), 1u);
+
+  // A step that failed as well: every ID carries the verdict.
+  bytes.failed_step = "/steps/3";
+  const auto failed = gday::harness::tally({bytes});
+  EXPECT_EQ(failed.by_requirement.at("M-3").at(verdict::non_strict), 1u);
+}
+
 TEST(report_test, exit_code_follows_the_worst_outcome) {
   using gday::harness::exit_code;
   using gday::harness::tally;
@@ -757,23 +772,11 @@ TEST(report_test, json_report_round_trips_with_the_documented_fields) {
 
   const nlohmann::json& list = back.at("results");
   ASSERT_EQ(list.size(), 8u);
-  const std::set<std::string> result_keys = {"id",
-                                             "summary",
-                                             "requirements",
-                                             "grade",
-                                             "profile",
-                                             "verdict",
-                                             "reason",
-                                             "failed_step",
-                                             "matched_note",
-                                             "duration_ms",
-                                             "expected_failure",
-                                             "baseline_reason",
-                                             "unexpected_pass",
-                                             "rerun",
-                                             "server_log",
-                                             "reply_latency_ms",
-                                             "transcript"};
+  const std::set<std::string> result_keys = {
+      "id",          "summary",          "requirements",    "grade",           "profile",
+      "verdict",     "reason",           "failed_step",     "matched_note",    "non_canonical",
+      "duration_ms", "expected_failure", "baseline_reason", "unexpected_pass", "rerun",
+      "server_log",  "reply_latency_ms", "transcript"};
   for (const nlohmann::json& r : list) {
     std::set<std::string> keys;
     for (const auto& [key, value] : r.items()) keys.insert(key);

@@ -53,6 +53,12 @@ struct scenario_result {
   std::vector<double> reply_latency_ms;  ///< per request/reply pair (spec T-6)
   std::string server_log;                ///< the launched server's stderr around this scenario
   bool server_died = false;              ///< the server process was gone at the end (ERROR)
+  /// Set when a reply's bytes differed from upstream's canonical encoding of
+  /// the same message: the requirements that broke ("J-9", and "J-5" for an
+  /// address text). `reason` shows the first such reply, with both forms.
+  /// When that is all that went wrong, only these IDs count as NON-STRICT in
+  /// the totals by requirement; the scenario's other requirements count PASS.
+  std::vector<std::string> non_canonical;
   std::string rerun;  ///< a command that re-runs just this scenario against the same target
   bool expected_failure = false;  ///< listed in the baseline (with `baseline_reason`)
   std::string baseline_reason;
