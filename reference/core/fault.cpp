@@ -71,6 +71,12 @@ constexpr auto fault_table = std::to_array<fault_info>({
      "one request counter is shared by every source IP"},
     {fault::rate_limit_counts_successes, "rate-limit-counts-successes", "R-3",
      "successful RecordPublicAddr and ReadyToShare requests count against the limit"},
+    {fault::omit_null_addresses, "omit-null-addresses", "J-9",
+     "replies leave absent addresses out ({\"v4\":\"1.2.3.4:5\"}) instead of writing null"},
+    {fault::echo_local_as_sent, "echo-local-as-sent", "J-5",
+     "local addresses come back as the client wrote them ([::0:1]:05), not in display form"},
+    {fault::rate_window_never_resets, "rate-window-never-resets", "R-2",
+     "the per-IP request count never resets: once limited, an address stays limited"},
 });
 static_assert(fault_table.size() == fault_count, "fault_table needs one entry per fault");
 

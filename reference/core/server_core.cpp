@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "gday/wire/address.hpp"
 #include "gday/wire/codec.hpp"
 #include "gday/wire/frame.hpp"
 #include "gday/wire/messages.hpp"
@@ -119,6 +120,7 @@ struct server_core::impl {
   /// Frame deadlines: (when, connection).
   std::set<std::pair<clock_time, connection_id>> frame_timers;
   std::map<ip_key, std::uint32_t> request_counts;
+  std::map<std::string, std::string> sent_texts;  ///< echo-local-as-sent: shown -> as sent
   clock_time next_rate_reset{};
 
   std::deque<connection_id> run_queue;
@@ -128,7 +130,9 @@ struct server_core::impl {
 
   // ---- helpers --------------------------------------------------------------
 
-  bool rate_windows() const { return cfg.rate_window > clock_time::zero(); }
+  bool rate_windows() const {
+    return cfg.rate_window > clock_time::zero() && !has(fault::rate_window_never_resets);
+  }
 
   clock_time boundary_after(clock_time t) const {
     if (!rate_windows()) return clock_time::max();
@@ -161,7 +165,9 @@ struct server_core::impl {
   // ---- outputs --------------------------------------------------------------
 
   void send(connection& c, const server_msg& msg) {
-    auto frame = wire::encode_frame(msg, cfg.profile);
+    auto frame = has(fault::omit_null_addresses) || has(fault::echo_local_as_sent)
+                     ? wire::encode_frame(deviating_body(msg), cfg.profile)
+                     : wire::encode_frame(msg, cfg.profile);
     // Replies are short and ErrorInternal is never sent, so encoding cannot fail.
     assert(frame.has_value());
     if (!frame) return;
@@ -181,6 +187,47 @@ struct server_core::impl {
       return;
     }
     outputs.push_back({output::kind::send, c.id, std::move(bytes)});
+  }
+
+  /// The reply body as the J-9 / J-5 faults write it.
+  std::string deviating_body(const server_msg& msg) const {
+    auto encoded = wire::encode_body(msg, cfg.profile);
+    assert(encoded.has_value());
+    std::string body = encoded ? std::move(encoded).value() : std::string();
+    if (has(fault::echo_local_as_sent)) {
+      for (const auto& [shown, sent] : sent_texts) {
+        replace_all(body, '"' + shown + '"', '"' + sent + '"');
+      }
+    }
+    if (has(fault::omit_null_addresses)) {
+      replace_all(body, "\"v4\":null,", "");
+      replace_all(body, ",\"v6\":null", "");
+      replace_all(body, "{\"v6\":null}", "{}");
+    }
+    return body;
+  }
+
+  static void replace_all(std::string& text, const std::string& from, const std::string& to) {
+    for (std::size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+  }
+
+  /// echo-local-as-sent: remembers each address text of a request that is
+  /// not in display form, keyed by its display form.
+  void remember_sent_texts(std::string_view body) {
+    if (sent_texts.size() > 1000) sent_texts.clear();
+    for (std::size_t open = body.find('"'); open != std::string_view::npos;) {
+      const std::size_t close = body.find('"', open + 1);
+      if (close == std::string_view::npos) return;
+      const std::string_view text = body.substr(open + 1, close - open - 1);
+      std::optional<std::string> shown;
+      if (auto a = wire::parse_socket_addr_v4(text)) shown = wire::to_string(*a);
+      if (auto a = wire::parse_socket_addr_v6(text)) shown = wire::to_string(*a);
+      if (shown && *shown != text) sent_texts[*shown] = std::string(text);
+      open = body.find('"', close + 1);
+    }
   }
 
   void close(connection& c) {
@@ -500,6 +547,7 @@ struct server_core::impl {
       syntax_error(c, true);
       return;
     }
+    if (has(fault::echo_local_as_sent)) remember_sent_texts(body);
     std::visit(
         [&](const auto& request) {
           using T = std::decay_t<decltype(request)>;

@@ -46,13 +46,16 @@ enum class fault : std::uint8_t {
   keep_open_after_too_many_requests,   ///< R-1: ErrorTooManyRequests without closing
   rate_limit_global,                   ///< R-2: one counter shared by every source IP
   rate_limit_counts_successes,         ///< R-3: successful updates count against the limit
+  omit_null_addresses,                 ///< J-9: absent addresses are left out, not null
+  echo_local_as_sent,                  ///< J-5: local addresses come back as the client wrote them
+  rate_window_never_resets,            ///< R-2: the per-IP request window never resets
   // A new fault goes above this line, and `last_fault` below names it.
 };
 
 /// The last `fault` value, from which fault_count is derived (fault.cpp checks
 /// that its table has an entry for every value up to it; core_fault_test
 /// checks that no enumerator follows it).
-inline constexpr fault last_fault = fault::rate_limit_counts_successes;
+inline constexpr fault last_fault = fault::rate_window_never_resets;
 
 /// Number of `fault` values.
 inline constexpr std::size_t fault_count = static_cast<std::size_t>(last_fault) + 1;
