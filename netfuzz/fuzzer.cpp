@@ -144,7 +144,17 @@ class fuzz_run {
     const auto slot = static_cast<unsigned>(runs_++ % 62000);
     o.result = harness::run_scenario(*sc, t, ro, slot);
     using harness::verdict;
-    if (o.result.outcome == verdict::pass || o.result.outcome == verdict::non_strict) return o;
+    if (o.result.outcome == verdict::pass) return o;
+    if (o.result.outcome == verdict::non_strict) {
+      // Generated scenarios are MUST: only the byte check (J-9) makes one
+      // NON-STRICT. Each set of broken IDs is one finding.
+      if (o.result.non_canonical.empty()) return o;
+      o.failed = true;
+      o.kind = finding_kind::non_canonical_reply;
+      o.signature = std::string(to_string(o.kind));
+      for (const auto& broken : o.result.non_canonical) o.signature += " " + broken;
+      return o;
+    }
     if (o.result.outcome == verdict::skip) {
       o.internal = "the target skipped the scenario: " + o.result.reason;
       return o;
@@ -172,7 +182,7 @@ class fuzz_run {
 
   bool same_failure(const outcome& a, const outcome& b) const {
     return a.failed && b.failed && a.kind == b.kind &&
-           (a.kind != finding_kind::difference || a.signature == b.signature);
+           (!about_replies(a.kind) || a.signature == b.signature);
   }
 
   // The session run before the current one (blamed when a target that
@@ -197,7 +207,7 @@ class fuzz_run {
     // the same way: nothing can be re-run or minimised, and the input to
     // blame is this session or, when not even its first connection opened,
     // the one before.
-    bool server_gone = !options_.fresh_servers && o.kind != finding_kind::difference;
+    bool server_gone = !options_.fresh_servers && !about_replies(o.kind);
     if (server_gone) {
       if (o.result.failed_step.empty() && previous_) {
         reason = "the server stopped serving after " + previous_->where + " (" + reason + ")";
@@ -212,7 +222,7 @@ class fuzz_run {
       // A finding must happen again, on a fresh server when there can be one.
       auto again = attempt(failed, target_, id, options_.fresh_servers);
       if (!same_failure(o, again)) {
-        if (!options_.fresh_servers && again.failed && again.kind != finding_kind::difference) {
+        if (!options_.fresh_servers && again.failed && !about_replies(again.kind)) {
           // The re-run found the server gone: this session stopped it.
           server_gone = true;
           reason += "; on a second run: " + again.result.reason;
@@ -341,8 +351,18 @@ std::string_view to_string(finding_kind k) noexcept {
       return "stopped serving";
     case finding_kind::crashed:
       return "crashed";
+    case finding_kind::non_canonical_reply:
+      return "non-canonical reply";
   }
   return "?";
+}
+
+bool about_replies(finding_kind k) noexcept {
+  return k == finding_kind::difference || k == finding_kind::non_canonical_reply;
+}
+
+std::string_view replay_flags(finding_kind k) noexcept {
+  return k == finding_kind::non_canonical_reply ? " --strict" : "";
 }
 
 std::uint64_t session_seed(std::uint64_t seed, std::uint64_t iteration) noexcept {
@@ -387,7 +407,7 @@ nlohmann::json summary_json(const fuzz_summary& summary, const fuzz_options& opt
                         {"reason", f.reason},
                         {"signature", f.signature},
                         {"reproducer", f.file},
-                        {"replay", replay_prefix + " " + f.id},
+                        {"replay", replay_prefix + std::string(replay_flags(f.kind)) + " " + f.id},
                         {"actions_before", f.actions_before},
                         {"actions_after", f.actions_after},
                         {"server_log", f.result.server_log}});

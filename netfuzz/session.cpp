@@ -130,6 +130,15 @@ void objects_in(ordered& v, std::vector<ordered*>& out) {
   for (auto& [key, value] : v.items()) objects_in(value, out);
 }
 
+// A valid address text that is not in Rust's display form: a server must
+// answer it in display form (spec J-5), byte for byte (J-9).
+std::string odd_address(bool v4, rng& r) {
+  static const std::vector<std::string> odd_v4 = {"1.2.3.4:05", "10.0.0.1:00080"};
+  static const std::vector<std::string> odd_v6 = {"[::0:1]:05", "[::1.2.3.4]:5", "[fe80::1%0]:5",
+                                                  "[AB::CD]:1", "[0:0:0:0:0:0:0:1]:7"};
+  return r.pick(v4 ? odd_v4 : odd_v6);
+}
+
 void mutate_structure(ordered& body, rng& r, wire::profile p, const std::string& room) {
   std::vector<ordered*> objects;
   objects_in(body, objects);
@@ -187,7 +196,8 @@ void mutate_structure(ordered& body, rng& r, wire::profile p, const std::string&
         static const std::vector<std::string> bad = {"1.2.3.4",       "[::1]:5", "01.2.3.4:5",
                                                      "1.2.3.4:65536", "::1:5",   "[fe80::1%x]:5",
                                                      "1.2.3.4:5 ",    "[::1]:0"};
-        obj[r.chance(50) ? "v4" : "v6"] = r.pick(bad);
+        const bool v4 = r.chance(50);
+        obj[v4 ? "v4" : "v6"] = r.chance(50) ? r.pick(bad) : odd_address(v4, r);
       } else if (!keys.empty()) {
         obj.erase(r.pick(keys));
       }
@@ -440,6 +450,18 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
     case 7:
       if (has_message && st.message["type"] == "ReadyToShare") {
         st.message["local_contact"] = random_local_contact(r);
+        if (r.chance(50)) {  // the same addresses, written as no display form writes them
+          std::string room;
+          ordered body = body_json(st.message, s.profile, room);
+          std::vector<ordered*> objects;
+          objects_in(body, objects);
+          for (ordered* obj : objects) {
+            if (!obj->contains("v4") || !obj->contains("v6")) continue;
+            const bool v4 = r.chance(50);
+            (*obj)[v4 ? "v4" : "v6"] = odd_address(v4, r);
+          }
+          st = body_step(st.conn, body.dump(), room, s.profile, r);
+        }
         return;
       }
       break;

@@ -130,10 +130,11 @@ int main(int argc, char** argv) try {
   callbacks.on_finding = [&](const nf::finding& f) {
     std::printf(
         "\nFINDING %s (%s, %zu actions minimised to %zu)\n  %s\n"
-        "  reproducer: %s\n  replay: run-scenarios --scenarios %s --protocol %d%s %s\n",
+        "  reproducer: %s\n  replay: run-scenarios --scenarios %s --protocol %d%s%s %s\n",
         std::string(nf::to_string(f.kind)).c_str(), f.where.c_str(), f.actions_before,
         f.actions_after, f.reason.c_str(), f.file.c_str(), gday::base::shell_quote(out_dir).c_str(),
-        wire::version_byte(*profile), replay_flags.c_str(), f.id.c_str());
+        wire::version_byte(*profile), replay_flags.c_str(),
+        std::string(nf::replay_flags(f.kind)).c_str(), f.id.c_str());
     std::printf("%s", gday::harness::format_transcript(f.result.transcript).c_str());
     if (!f.result.server_log.empty()) {
       std::printf("  server output:\n%s", f.result.server_log.c_str());

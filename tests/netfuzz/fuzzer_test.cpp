@@ -79,6 +79,33 @@ TEST(fuzzer_test, finds_a_fault_and_writes_a_minimised_reproducer) {
   EXPECT_EQ(h::run_scenario(sc, *reference, ro, 2).outcome, h::verdict::pass);
 }
 
+TEST(fuzzer_test, finds_address_texts_echoed_as_sent_as_non_canonical_replies) {
+  temp_dir dir;
+  auto faulty = h::make_embedded_target(false, "echo-local-as-sent");
+  auto reference = h::make_embedded_target(false, "");
+  const auto summary = nf::run_fuzzer(*faulty, *reference, options_in(dir, 300));
+  ASSERT_TRUE(summary.target_error.empty()) << summary.target_error;
+  ASSERT_EQ(summary.findings.size(), 1u);
+  const auto& f = summary.findings.front();
+  EXPECT_EQ(f.kind, nf::finding_kind::non_canonical_reply);
+  EXPECT_EQ(f.signature, "non-canonical reply J-9 J-5");
+  EXPECT_NE(f.reason.find("first difference at byte"), std::string::npos) << f.reason;
+  const auto report = nf::summary_json(summary, options_in(dir, 300), "t", "replay", 1);
+  EXPECT_EQ(report["findings"][0]["kind"], "non-canonical reply");
+  EXPECT_EQ(report["findings"][0]["replay"], "replay --strict " + f.id);
+
+  // The reproducer is NON-STRICT on the faulty server (so --strict fails it)
+  // and byte-exact on the reference.
+  const auto sc = load(f.file, f.id);
+  h::run_options ro;
+  const auto on_faulty = h::run_scenario(sc, *faulty, ro, 1);
+  EXPECT_EQ(on_faulty.outcome, h::verdict::non_strict);
+  EXPECT_EQ(on_faulty.non_canonical, (std::vector<std::string>{"J-9", "J-5"}));
+  const auto on_reference = h::run_scenario(sc, *reference, ro, 2);
+  EXPECT_EQ(on_reference.outcome, h::verdict::pass);
+  EXPECT_TRUE(on_reference.non_canonical.empty());
+}
+
 TEST(fuzzer_test, a_crash_is_reported_as_one) {
   temp_dir dir;
   auto faulty = h::make_embedded_target(false, "crash-on-empty-body");

@@ -22,9 +22,12 @@ enum class finding_kind {
   difference,       ///< it answered otherwise than the reference
   stopped_serving,  ///< afterwards a fresh exchange did not complete (hang, refused)
   crashed,          ///< its process exited (launched targets)
+  /// every reply was right, but one's bytes were not upstream's (spec J-9):
+  /// the reproducer fails only under `run-scenarios --strict`
+  non_canonical_reply,
 };
 
-/// "difference", "stopped serving", "crashed".
+/// "difference", "stopped serving", "crashed", "non-canonical reply".
 std::string_view to_string(finding_kind k) noexcept;
 
 /// One finding, minimised and written to disk.
@@ -96,6 +99,14 @@ fuzz_summary run_fuzzer(harness::target& under_test, harness::target& reference,
 nlohmann::json summary_json(const fuzz_summary& summary, const fuzz_options& options,
                             const std::string& target, const std::string& replay_prefix,
                             int exit_code);
+
+/// True for the kinds about what the server answered (a difference, a
+/// non-canonical reply), as opposed to whether it still answers at all.
+bool about_replies(finding_kind k) noexcept;
+
+/// The flags a replay of a finding of kind `k` needs beyond the target's
+/// (" --strict" for a non-canonical reply, else "").
+std::string_view replay_flags(finding_kind k) noexcept;
 
 /// The seed of session `iteration` of a run seeded with `seed`.
 std::uint64_t session_seed(std::uint64_t seed, std::uint64_t iteration) noexcept;
