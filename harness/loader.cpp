@@ -405,6 +405,9 @@ class scenario_reader {
       check_keys(object, pointer, object_kind::wait_step);
       s.what = step::kind::wait;
       s.duration = as_ms(arg, arg_pointer, "wait_ms");
+      if (const json* scaled = find(object, "scaled")) {
+        s.scaled = as_bool(*scaled, child(pointer, "scaled"));
+      }
     } else if (action == "close") {
       check_keys(object, pointer, object_kind::close_step);
       s.what = step::kind::close;

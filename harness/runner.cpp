@@ -213,7 +213,7 @@ class scenario_run {
       case step::kind::expect_silence:
         return expect_silence(st);
       case step::kind::wait:
-        std::this_thread::sleep_for(scaled(st.duration));
+        std::this_thread::sleep_for(st.scaled ? scaled(st.duration) : st.duration);
         return std::nullopt;
       case step::kind::close: {
         probe* p = conn(st.conn);
@@ -609,7 +609,13 @@ scenario_result result_for(const scenario& s, wire::profile p) {
 scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
                              unsigned slot) {
   scenario_result r = result_for(s, options.profile);
-  r.rerun = options.rerun_prefix + t.rerun_flags() + " " + s.id;
+  const bool slow = is_slow(s);
+  r.rerun = options.rerun_prefix + t.rerun_flags() + (slow ? " --slow " : " ") + s.id;
+  if (slow && !options.slow) {
+    r.outcome = verdict::skip;
+    r.reason = "slow: run with --slow";
+    return r;
+  }
   // A body template for another profile only: not applicable here.
   std::function<bool(const std::vector<step>&)> has_body = [&](const std::vector<step>& steps) {
     for (const auto& st : steps) {
@@ -656,25 +662,25 @@ std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenari
   std::atomic<bool> stop{false};
   std::mutex report_mutex;
   const unsigned jobs = t.parallel() ? std::max(1u, options.jobs) : 1u;
-  auto worker = [&] {
-    while (true) {
-      const std::size_t i = next++;
-      if (i >= scenarios.size()) return;
-      if (stop) {
-        auto& r = results[i] = result_for(*scenarios[i], options.profile);
-        r.outcome = verdict::skip;
-        r.reason = "not run (--fail-fast after an earlier failure)";
-        continue;
-      }
-      results[i] = run_scenario(*scenarios[i], t, options, static_cast<unsigned>(i));
-      if (options.expected) apply_baseline(results[i], *options.expected);
-      if (options.fail_fast && fails_run(results[i], options.strict)) stop = true;
-      std::lock_guard lock(report_mutex);
-      if (on_result) on_result(results[i]);
+  auto run_one = [&](std::size_t i) {
+    if (stop) {
+      auto& r = results[i] = result_for(*scenarios[i], options.profile);
+      r.outcome = verdict::skip;
+      r.reason = "not run (--fail-fast after an earlier failure)";
+      return;
     }
+    results[i] = run_scenario(*scenarios[i], t, options, static_cast<unsigned>(i));
+    if (options.expected) apply_baseline(results[i], *options.expected);
+    if (options.fail_fast && fails_run(results[i], options.strict)) stop = true;
+    std::lock_guard lock(report_mutex);
+    if (on_result) on_result(results[i]);
   };
   std::vector<std::thread> threads;
-  for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
+  for (unsigned j = 0; j < jobs; ++j) {
+    threads.emplace_back([&] {
+      for (std::size_t i = next++; i < scenarios.size(); i = next++) run_one(i);
+    });
+  }
   for (auto& th : threads) th.join();
   return results;
 }

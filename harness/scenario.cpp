@@ -1,5 +1,7 @@
 #include "gday/harness/scenario.hpp"
 
+#include <algorithm>
+
 namespace gday::harness {
 
 std::string_view to_string(grade g) noexcept {
@@ -12,6 +14,10 @@ std::string_view to_string(grade g) noexcept {
       return "MAY";
   }
   return "MUST";
+}
+
+bool is_slow(const scenario& s) noexcept {
+  return std::find(s.tags.begin(), s.tags.end(), slow_tag) != s.tags.end();
 }
 
 }  // namespace gday::harness

@@ -23,7 +23,7 @@ constexpr auto expect =
     std::to_array<std::string_view>({"expect", "reply", "replies", "any_of", "then", "timeout_ms"});
 constexpr auto expect_closed = std::to_array<std::string_view>({"expect_closed", "timeout_ms"});
 constexpr auto expect_silence = std::to_array<std::string_view>({"expect_silence", "ms"});
-constexpr auto wait = std::to_array<std::string_view>({"wait_ms"});
+constexpr auto wait = std::to_array<std::string_view>({"wait_ms", "scaled"});
 constexpr auto close = std::to_array<std::string_view>({"close", "how"});
 constexpr auto concurrent = std::to_array<std::string_view>({"concurrent"});
 constexpr auto create_room = std::to_array<std::string_view>({"type", "room_code"});

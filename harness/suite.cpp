@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <mutex>
+#include <thread>
 
 #include "probe.hpp"
 
@@ -90,20 +92,71 @@ suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
   report.info.started_at = iso_now();
   report.info.strict = options.run.strict;
   const auto started = std::chrono::steady_clock::now();
-  for (const auto p : options.profiles) {
+  std::mutex report_mutex;
+  const auto report_one = [&](const scenario_result& r) {
+    std::lock_guard lock(report_mutex);
+    if (on_result) on_result(r);
+  };
+  std::vector<run_options> runs(options.profiles.size(), options.run);
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    runs[k].profile = options.profiles[k];
+    runs[k].rerun_prefix += " --protocol " + std::to_string(wire::version_byte(runs[k].profile));
+  }
+  // Slow scenarios wait on real time: every run of one (each profile) gets a
+  // thread of its own, started before the rest, so that the slow tier costs
+  // about its longest scenario, not the sum.
+  const bool slow_apart = options.run.slow && t.parallel();
+  struct slow_run {
+    std::size_t profile_index;
+    const scenario* s;
+    scenario_result result;
+  };
+  std::vector<slow_run> slow_runs;
+  if (slow_apart) {
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+      for (const scenario* s : scenarios) {
+        if (is_slow(*s) && applies(*s, runs[k].profile)) slow_runs.push_back({k, s, {}});
+      }
+    }
+  }
+  std::vector<std::thread> slow_threads;
+  for (std::size_t i = 0; i < slow_runs.size(); ++i) {
+    slow_threads.emplace_back([&, i] {
+      slow_run& one = slow_runs[i];
+      const run_options& run = runs[one.profile_index];
+      // Slots far above the batches' (their index): own source addresses.
+      one.result = run_scenario(*one.s, t, run, static_cast<unsigned>(60000 + i));
+      if (run.expected) apply_baseline(one.result, *run.expected);
+      report_one(one.result);
+    });
+  }
+  std::vector<std::vector<scenario_result>> batches(runs.size());
+  for (std::size_t k = 0; k < runs.size(); ++k) {
     std::vector<const scenario*> applicable;
     std::copy_if(scenarios.begin(), scenarios.end(), std::back_inserter(applicable),
-                 [&](const scenario* s) { return applies(*s, p); });
-    run_options run = options.run;
-    run.profile = p;
-    run.rerun_prefix += " --protocol " + std::to_string(wire::version_byte(p));
-    auto batch = run_all(applicable, t, run, on_result);
-    const bool failed = std::any_of(batch.begin(), batch.end(), [&](const scenario_result& r) {
-      return fails_run(r, run.strict);
-    });
+                 [&](const scenario* s) {
+                   return applies(*s, runs[k].profile) && !(slow_apart && is_slow(*s));
+                 });
+    batches[k] = run_all(applicable, t, runs[k], report_one);
+    const bool failed =
+        std::any_of(batches[k].begin(), batches[k].end(),
+                    [&](const scenario_result& r) { return fails_run(r, runs[k].strict); });
+    if (runs[k].fail_fast && failed) break;
+  }
+  for (auto& th : slow_threads) th.join();
+  // Each profile's results in scenario order, slow ones in their place.
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    auto& batch = batches[k];
+    const std::size_t before = batch.size();
+    for (auto& one : slow_runs) {
+      if (one.profile_index == k) batch.push_back(std::move(one.result));
+    }
+    if (batch.size() != before) {
+      std::stable_sort(batch.begin(), batch.end(),
+                       [](const auto& a, const auto& b) { return a.id < b.id; });
+    }
     report.results.insert(report.results.end(), std::make_move_iterator(batch.begin()),
                           std::make_move_iterator(batch.end()));
-    if (run.fail_fast && failed) break;
   }
   report.info.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

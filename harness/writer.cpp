@@ -148,6 +148,7 @@ json to_json(const step& s) {
       break;
     case step::kind::wait:
       out["wait_ms"] = s.duration.count();
+      if (!s.scaled) out["scaled"] = false;
       break;
     case step::kind::close:
       out["close"] = s.conn;

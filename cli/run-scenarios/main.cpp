@@ -61,7 +61,10 @@ int main(int argc, char** argv) try {
       "start no more scenarios after the first result that fails the run (FAIL, ERROR, "
       "XPASS; NON-STRICT with --strict); an expected failure (XFAIL) does not stop it")(
       "strict", "NON-STRICT results (SHOULD/MAY deviations) fail the run too (exit 1)")(
-      "color", po::value(&colour), "auto, always or never")(
+      "slow",
+      "also run the scenarios tagged slow (real-time waits such as R-2's 60 s window), "
+      "concurrently with the rest; without it they SKIP")("color", po::value(&colour),
+                                                          "auto, always or never")(
       "ids", po::value(&selection)->composing(), "scenario ids or globs");
   po::options_description target_opts("Target (default: the embedded reference server)");
   gday::cli::add_target_options(target_opts, target_flags);
@@ -107,8 +110,9 @@ int main(int argc, char** argv) try {
     for (const auto* s : *chosen) {
       std::string reqs;
       for (const auto& r : s->requirements) reqs += (reqs.empty() ? "" : ",") + r;
-      std::printf("%-50s %-7s %-16s %s\n", s->id.c_str(),
-                  std::string(h::to_string(s->level)).c_str(), reqs.c_str(), s->summary.c_str());
+      std::printf("%-50s %-7s %-16s %s%s\n", s->id.c_str(),
+                  std::string(h::to_string(s->level)).c_str(), reqs.c_str(),
+                  h::is_slow(*s) ? "[slow: --slow] " : "", s->summary.c_str());
     }
     std::printf("%zu scenarios\n", chosen->size());
     return 0;
@@ -146,6 +150,7 @@ int main(int argc, char** argv) try {
   options.run.seed = seed;
   options.run.fail_fast = vm.count("fail-fast") > 0;
   options.run.strict = vm.count("strict") > 0;
+  options.run.slow = vm.count("slow") > 0;
   options.run.expected = expected ? &*expected : nullptr;
   options.run.rerun_prefix =
       std::string(argv[0]) +

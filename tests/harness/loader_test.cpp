@@ -517,6 +517,8 @@ TEST(loader_test, checks_expectations) {
   expect_error(with_expect(R"({"expect_silence": "a"})"), "/steps/1", "missing required key 'ms'");
   expect_error(with_expect(R"({"wait_ms": -5})"), "/steps/1/wait_ms", "between 1 and 600000");
   expect_error(with_expect(R"({"wait_ms": 5, "conn": "a"})"), "/steps/1", "unknown key 'conn'");
+  expect_error(with_expect(R"({"wait_ms": 5, "scaled": 1})"), "/steps/1/scaled",
+               "expected true or false");
   expect_error(with_expect(R"({"close": "a", "how": "reset"})"), "/steps/1/how",
                "unknown close mode 'reset'");
   expect_error(with_expect(R"({"expect_closed": 5})"), "/steps/1/expect_closed",

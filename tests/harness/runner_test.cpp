@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "gday/harness/loader.hpp"
+#include "gday/harness/suite.hpp"
 
 namespace {
 
@@ -54,6 +55,83 @@ TEST(runner_test, must_failure_names_the_step_and_the_difference) {
 TEST(runner_test, should_failure_is_non_strict) {
   auto r = run(scenario_with("SHOULD", create_then_taken), "wrong-error-for-taken-room");
   EXPECT_EQ(r.outcome, h::verdict::non_strict);
+}
+
+TEST(runner_test, non_canonical_reply_bytes_are_non_strict_under_j9) {
+  const std::string steps = R"([
+    {"send": "a", "message": {"type": "CreateRoom", "room_code": "${room}"}},
+    {"expect": "a", "reply": "RoomCreated"},
+    {"send": "a", "message": {"type": "ReadyToShare", "room_code": "${room}", "is_creator": true}},
+    {"expect": "a", "reply": "ClientContact"}
+  ])";
+  auto clean = run(scenario_with("MUST", steps));
+  EXPECT_EQ(clean.outcome, h::verdict::pass) << clean.reason;
+  EXPECT_TRUE(clean.non_canonical.empty());
+
+  auto r = run(scenario_with("MUST", steps), "omit-null-addresses");
+  EXPECT_EQ(r.outcome, h::verdict::non_strict);
+  EXPECT_EQ(r.non_canonical, (std::vector<std::string>{"J-9"}));
+  EXPECT_EQ(r.requirements, (std::vector<std::string>{"M-1", "J-9"}));
+  EXPECT_TRUE(r.failed_step.empty());
+  EXPECT_NE(r.reason.find("/steps/3: reply not in upstream's canonical form (J-9)"),
+            std::string::npos)
+      << r.reason;
+  EXPECT_NE(r.reason.find(R"(received {"ClientContact":{"local":{},"public":{}}})"),
+            std::string::npos)
+      << r.reason;
+}
+
+TEST(runner_test, slow_scenarios_are_skipped_unless_asked_for) {
+  const std::string text =
+      R"({"id": "t/slow", "summary": "s", "requirements": ["R-2"], "grade": "SHOULD",
+          "tags": ["slow"], "rooms": ["room"], "connections": {"a": {}},
+          "steps": [{"wait_ms": 1, "scaled": false},
+                    {"send": "a", "message": {"type": "CreateRoom", "room_code": "${room}"}},
+                    {"expect": "a", "reply": "RoomCreated"}]})";
+  const h::scenario s = parse(text);
+  EXPECT_TRUE(h::is_slow(s));
+  EXPECT_FALSE(s.steps.front().scaled);
+  auto target = h::make_embedded_target(false, "");
+  h::run_options options;
+  options.rerun_prefix = "run-scenarios";
+  const auto skipped = h::run_scenario(s, *target, options, 0);
+  EXPECT_EQ(skipped.outcome, h::verdict::skip);
+  EXPECT_EQ(skipped.reason, "slow: run with --slow");
+  EXPECT_NE(skipped.rerun.find(" --slow t/slow"), std::string::npos) << skipped.rerun;
+  options.slow = true;
+  const auto ran = h::run_scenario(s, *target, options, 0);
+  EXPECT_EQ(ran.outcome, h::verdict::pass) << ran.reason;
+}
+
+TEST(runner_test, suite_runs_slow_scenarios_beside_the_rest_and_keeps_the_order) {
+  auto make = [](const std::string& id, bool slow) {
+    return parse(R"({"id": ")" + id + R"(", "summary": "s", "requirements": ["R-2"],
+        "grade": "SHOULD", )" +
+                 (slow ? std::string(R"("tags": ["slow"], )") : "") +
+                 R"("rooms": ["room"], "connections": {"a": {}},
+        "steps": [{"wait_ms": 20, "scaled": false},
+                  {"send": "a", "message": {"type": "CreateRoom", "room_code": "${room}"}},
+                  {"expect": "a", "reply": "RoomCreated"}]})");
+  };
+  const h::scenario a = make("t/a", false), b = make("t/b", true), c = make("t/c", true),
+                    d = make("t/d", false);
+  auto target = h::make_embedded_target(false, "");
+  h::suite_options options;
+  options.profiles = {profile::v1, profile::v3};
+  options.run.slow = true;
+  options.run.jobs = 2;
+  std::vector<std::string> reported;
+  const auto report = h::run_suite({&a, &b, &c, &d}, *target, options,
+                                   [&](const h::scenario_result& r) { reported.push_back(r.id); });
+  ASSERT_EQ(report.results.size(), 8u);
+  EXPECT_EQ(reported.size(), 8u);
+  const std::vector<std::string> order = {"t/a", "t/b", "t/c", "t/d"};
+  for (std::size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(report.results[i].id, order[i % 4]);
+    EXPECT_EQ(report.results[i].profile, i < 4 ? profile::v1 : profile::v3);
+    EXPECT_EQ(report.results[i].outcome, h::verdict::pass) << report.results[i].reason;
+  }
+  EXPECT_EQ(report.exit_code, 0);
 }
 
 TEST(runner_test, lower_graded_alternative_gives_non_strict_with_its_note) {

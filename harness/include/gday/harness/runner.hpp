@@ -20,6 +20,9 @@ struct run_options {
   std::string rerun_prefix;    ///< "build/bin/run-scenarios --protocol 1 ..." for re-run lines
   bool fail_fast = false;      ///< after the first result that fails the run, start no more
   bool strict = false;         ///< NON-STRICT fails the run (see fails_run)
+  /// Run scenarios tagged `slow` (else they SKIP with "slow: run with
+  /// --slow"). run_suite gives each such run a thread of its own.
+  bool slow = false;
   /// Expected failures: marked on every result before `on_result` and the
   /// fail-fast check, so an expected failure (XFAIL) does not stop the run.
   const baseline* expected = nullptr;

@@ -95,6 +95,9 @@ struct step {
   std::vector<alternative> alternatives;    ///< expect
   std::chrono::milliseconds timeout{2000};  ///< expect/expect_closed deadline (scaled)
   std::chrono::milliseconds duration{0};    ///< wait / expect_silence
+  /// wait: multiplied by --timeout-scale like every deadline; false for real
+  /// time, as a server's fixed windows need (spec R-2's 60 s).
+  bool scaled = true;
   enum class close_mode { fin, rst, half } how = close_mode::fin;
   std::vector<std::vector<step>> branches;  ///< concurrent
   std::string pointer;                      ///< JSON pointer of this step, for messages
@@ -126,5 +129,12 @@ struct scenario {
   std::vector<std::string> tags;  ///< e.g. "slow", "robustness"
   bool operator==(const scenario&) const = default;
 };
+
+/// The tag of scenarios that need real time (a minute or more): they run
+/// only when asked (run-scenarios --slow), concurrently with the others.
+inline constexpr std::string_view slow_tag = "slow";
+
+/// True if `s` carries the `slow` tag.
+bool is_slow(const scenario& s) noexcept;
 
 }  // namespace gday::harness

@@ -56,7 +56,10 @@ struct suite_report {
 };
 
 /// Runs every scenario on every profile it applies to; `on_result` is called
-/// (serialised) as each finishes, baseline already applied.
+/// (serialised) as each finishes, baseline already applied. With `run.slow`
+/// (and a target that runs scenarios in parallel) every run of a slow
+/// scenario gets a thread of its own, started first, beside `run.jobs`
+/// others; its result takes its place by id in its profile's results.
 suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
                        const suite_options& options,
                        const std::function<void(const scenario_result&)>& on_result);
