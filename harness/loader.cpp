@@ -287,15 +287,33 @@ class scenario_reader {
     return it->second;
   }
 
-  // The connection a step acts on: declared, and connected if lazy.
+  // What a step does with its connection.
+  enum class use { write, read, close };
+
+  // The connection a step acts on: declared, connected if lazy, and not
+  // closed by an earlier step (a half-closed one can still be read).
   std::string step_connection(const json& value, const std::string& pointer,
-                              std::set<std::string>& used) {
+                              std::set<std::string>& used, use how = use::read) {
     const std::string& name = as_string(value, pointer);
     const connection_spec& conn = declared_connection(name, pointer);
     if (conn.lazy && connected_.count(name) == 0) {
       fail(pointer, "connection " + in_quotes(name) +
                         " is lazy and not connected yet: add {\"connect\": \"" + name +
                         "\"} before this step");
+    }
+    if (auto it = closed_.find(name); it != closed_.end()) {
+      const auto& [where, mode] = it->second;
+      if (mode != step::close_mode::half) {
+        fail(pointer, "connection " + in_quotes(name) + " was closed (" +
+                          (mode == step::close_mode::rst ? "rst" : "fin") + ") by " + where +
+                          ": no step can use it after that (to go on, declare another "
+                          "connection with \"lazy\": true and connect it)");
+      }
+      if (how == use::write) {
+        fail(pointer, "connection " + in_quotes(name) + " was half-closed by " + where +
+                          ": it can still be read (expect, expect_closed, expect_silence, close) "
+                          "but not written");
+      }
     }
     used.insert(name);
     return name;
@@ -367,19 +385,19 @@ class scenario_reader {
     } else if (action == "send") {
       check_keys(object, pointer, object_kind::send_step);
       s.what = step::kind::send;
-      s.conn = step_connection(arg, arg_pointer, used);
+      s.conn = step_connection(arg, arg_pointer, used, use::write);
       read_message(s, require(object, pointer, "message"), child(pointer, "message"));
       read_chunks(s, object, pointer);
     } else if (action == "send_body") {
       check_keys(object, pointer, object_kind::send_body_step);
       s.what = step::kind::send_body;
-      s.conn = step_connection(arg, arg_pointer, used);
+      s.conn = step_connection(arg, arg_pointer, used, use::write);
       read_send_body(s, object, pointer);
       read_chunks(s, object, pointer);
     } else if (action == "send_raw") {
       check_keys(object, pointer, object_kind::send_raw_step);
       s.what = step::kind::send_raw;
-      s.conn = step_connection(arg, arg_pointer, used);
+      s.conn = step_connection(arg, arg_pointer, used, use::write);
       const std::string hex_pointer = child(pointer, "hex");
       s.raw = hex_bytes(require(object, pointer, "hex"), hex_pointer);
       if (s.raw.empty()) fail(hex_pointer, "send_raw needs at least one byte");
@@ -411,13 +429,18 @@ class scenario_reader {
     } else if (action == "close") {
       check_keys(object, pointer, object_kind::close_step);
       s.what = step::kind::close;
-      s.conn = step_connection(arg, arg_pointer, used);
+      s.conn = step_connection(arg, arg_pointer, used, use::close);
       if (const json* how = find(object, "how")) {
         const auto word = as_word(*how, child(pointer, "how"), "close mode", close_words);
         s.how = word == "rst"    ? step::close_mode::rst
                 : word == "half" ? step::close_mode::half
                                  : step::close_mode::fin;
       }
+      if (s.how == step::close_mode::half && closed_.count(s.conn)) {
+        fail(pointer, "connection " + in_quotes(s.conn) + " is already half-closed by " +
+                          closed_.at(s.conn).first);
+      }
+      closed_[s.conn] = {pointer, s.how};
     } else {
       check_keys(object, pointer, object_kind::concurrent_step);
       read_concurrent(s, arg, arg_pointer, depth, used);
@@ -794,8 +817,10 @@ class scenario_reader {
     if (branches.size() < 2) fail(pointer, "list at least two branches (arrays of steps)");
     const std::set<std::string> captures_before = captures_;
     const std::set<std::string> connected_before = connected_;
+    const auto closed_before = closed_;
     std::set<std::string> captures_after = captures_before;
     std::set<std::string> connected_after = connected_before;
+    auto closed_after = closed_before;
     std::map<std::string, std::size_t> owner;  // connection -> branch that uses it
     for (std::size_t b = 0; b < branches.size(); ++b) {
       const std::string at = child(pointer, b);
@@ -805,6 +830,7 @@ class scenario_reader {
       // its own definitions in order; never a sibling's.
       captures_ = captures_before;
       connected_ = connected_before;
+      closed_ = closed_before;
       std::set<std::string> branch_used;
       std::vector<step> branch;
       for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -824,11 +850,13 @@ class scenario_reader {
         }
       }
       connected_after.insert(connected_.begin(), connected_.end());
+      for (const auto& [name, how] : closed_) closed_after[name] = how;
       used.insert(branch_used.begin(), branch_used.end());
       s.branches.push_back(std::move(branch));
     }
     captures_ = std::move(captures_after);
     connected_ = std::move(connected_after);
+    closed_ = std::move(closed_after);
   }
 
   const std::string& expected_id_;
@@ -838,6 +866,8 @@ class scenario_reader {
   std::vector<std::string> names_;   // declared connection names, for suggestions
   std::set<std::string> captures_;   // defined by earlier steps
   std::set<std::string> connected_;  // lazy connections opened by earlier steps
+  // Connections closed by earlier steps: where, and how.
+  std::map<std::string, std::pair<std::string, step::close_mode>> closed_;
 };
 
 bool blank(std::string_view text) {

@@ -525,6 +525,45 @@ TEST(loader_test, checks_expectations) {
                "expected a string, got a number");
 }
 
+TEST(loader_test, rejects_steps_on_a_connection_closed_earlier) {
+  auto with_steps = [](const std::string& steps) {
+    return error_with([&](json& d) { d["steps"] = json::parse(steps); });
+  };
+  const std::string send =
+      R"({"send": "a", "message": {"type": "CreateRoom", "room_code": "${room}"}})";
+  // A request in flight, then the close: fine; a reply expected after it is not.
+  expect_error(
+      with_steps("[" + send +
+                 R"(, {"close": "a", "how": "rst"}, {"expect": "a", "reply": "RoomCreated"}])"),
+      "/steps/2/expect", "connection 'a' was closed (rst) by /steps/1: no step can use it");
+  expect_error(with_steps("[" + send + R"(, {"close": "a"}, )" + send + "]"), "/steps/2/send",
+               "was closed (fin) by /steps/1");
+  expect_error(with_steps("[" + send + R"(, {"close": "a"}, {"close": "a", "how": "rst"}])"),
+               "/steps/2/close", "was closed (fin)");
+  // Half-closed: still read, never written, not half-closed twice.
+  expect_error(with_steps("[" + send + R"(, {"close": "a", "how": "half"}, )" + send + "]"),
+               "/steps/2/send", "half-closed by /steps/1: it can still be read");
+  expect_error(
+      with_steps("[" + send + R"(, {"close": "a", "how": "half"}, {"close": "a", "how": "half"}])"),
+      "/steps/2", "already half-closed by /steps/1");
+  auto ok = parse_scenario(
+      R"({"id": "t/x", "summary": "s", "requirements": ["M-1"], "grade": "MUST", "rooms": ["room"],
+          "connections": {"a": {}, "b": {}},
+          "steps": [)" +
+          send + R"(, {"close": "a", "how": "half"},
+                    {"expect": "a", "reply": "RoomCreated"}, {"close": "a", "how": "rst"},
+                    {"concurrent": [[{"close": "b"}], [{"wait_ms": 1}]]}]})",
+      "x.json");
+  EXPECT_TRUE(ok) << ok.error().what();
+  // A close inside a branch counts after the concurrent step.
+  expect_error(error_with([&](json& d) {
+                 d["connections"]["b"] = json::object();
+                 d["steps"] = json::parse(R"([{"concurrent": [[{"close": "b"}], [{"wait_ms": 1}]]},
+                                     {"expect": "b", "reply": "RoomCreated"}])");
+               }),
+               "/steps/1/expect", "connection 'b' was closed (fin) by /steps/0/concurrent/0/0");
+}
+
 TEST(loader_test, checks_concurrent_steps) {
   auto with_step = [](const std::string& text) {
     return error_with([&](json& d) {
