@@ -133,6 +133,15 @@ void console_reporter::on_finish(const std::vector<scenario_result>& results,
   out += "duration: " + format_double("%.1f", info.duration_s) + " s";
   if (!info.started_at.empty()) out += " (started " + line_text(info.started_at) + ")";
   out += "\n";
+  if (info.liveness_probe) {
+    out += "liveness probe: " + std::to_string(info.probes) + " after scenarios, " +
+           format_double("%.1f", info.probe_s) +
+           " s in all (beside other scenarios; --no-liveness-probe skips it)\n";
+  }
+  if (!info.stopped_after.empty()) {
+    out += "the run stopped: the server stopped serving after " + line_text(info.stopped_after) +
+           ", and a running --target cannot be restarted\n";
+  }
   write(out_, out);
 }
 

@@ -21,6 +21,10 @@ nlohmann::json to_json_report(const std::vector<scenario_result>& results, const
   report["command_line"] = json_text(info.command_line);
   report["started_at"] = json_text(info.started_at);
   report["duration_s"] = info.duration_s;
+  report["liveness_probe"] = {{"enabled", info.liveness_probe},
+                              {"runs", info.probes},
+                              {"seconds", info.probe_s},
+                              {"stopped_after", json_text(info.stopped_after)}};
   report["totals"] = {{"total", results.size()},
                       {"passed", t.passed},
                       {"non_strict", t.non_strict},
@@ -71,6 +75,11 @@ nlohmann::json to_json_report(const std::vector<scenario_result>& results, const
                     {"failed_step", json_text(r.failed_step)},
                     {"matched_note", json_text(r.matched_note)},
                     {"non_canonical", !r.non_canonical.empty()},
+                    {"liveness",
+                     {{"ran", r.liveness.ran},
+                      {"passed", r.liveness.passed},
+                      {"duration_ms", r.liveness.duration.count()},
+                      {"reason", json_text(r.liveness.reason)}}},
                     {"duration_ms", r.duration.count()},
                     {"expected_failure", r.expected_failure},
                     {"baseline_reason", json_text(r.baseline_reason)},

@@ -78,7 +78,11 @@ std::string junit_testcase(const scenario_result& r) {
   std::string out = "    <testcase name=\"" +
                     xml(r.id + " [" + std::string(wire::to_string(r.profile)) + "]", true) +
                     "\" classname=\"" + xml("gday." + area, true) + "\" time=\"" +
-                    seconds(r.duration) + "\"";
+                    seconds(r.duration) + "\" liveness=\"" +
+                    (!r.liveness.ran     ? "not-run"
+                     : r.liveness.passed ? "passed"
+                                         : "failed") +
+                    "\"";
   const std::string text = details(r, s, true);
   std::string body;
   switch (s) {

@@ -176,6 +176,7 @@ class launched_lease final : public lease {
     return true;
   }
   std::string log() override { return process_->log_since(log_from_); }
+  void discard() override;
 
  private:
   launched_target& owner_;
@@ -242,6 +243,13 @@ class launched_target final : public target {
     --users_;
     if (users_ == 0) exclusive_ = false;
     cv_.notify_all();
+  }
+
+  /// `p` stopped serving: the next scenario gets a new server (once every
+  /// scenario still using `p` has ended), as after a crash.
+  void discard(const std::shared_ptr<process>& p) {
+    std::lock_guard lock(mutex_);
+    if (current_ == p) dirty_ = true;
   }
 
  private:
@@ -334,6 +342,8 @@ class launched_target final : public target {
 };
 
 launched_lease::~launched_lease() { owner_.release(); }
+
+void launched_lease::discard() { owner_.discard(process_); }
 
 }  // namespace
 

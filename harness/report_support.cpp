@@ -176,6 +176,9 @@ std::string details(const scenario_result& r, shown s, bool with_transcript) {
     out += "baseline: " + line_text(r.baseline_reason) + "\n";
   }
   if (const std::string note = slow_reply_note(r); !note.empty()) out += "note: " + note + "\n";
+  if (r.liveness.ran && !r.liveness.passed) {
+    out += "liveness probe: failed: " + line_text(r.liveness.reason) + "\n";
+  }
   if (with_transcript && !r.transcript.empty()) {
     out += "transcript:\n" + format_transcript(r.transcript);
   }

@@ -11,6 +11,7 @@
 #include "gday/server/server.hpp"
 #include "gday/wire/codec.hpp"
 #include "gday/wire/frame.hpp"
+#include "liveness.hpp"
 #include "probe.hpp"
 
 namespace gday::harness {
@@ -604,7 +605,77 @@ scenario_result result_for(const scenario& s, wire::profile p) {
   return r;
 }
 
+// The liveness probe after `r`'s scenario, on the same server: a failure
+// turns a passing scenario into FAIL (F-6) and discards the server.
+void check_liveness(scenario_result& r, lease& server, const run_options& options, unsigned slot,
+                    std::uint64_t seed) {
+  const endpoint_info& ep = server.endpoints();
+  const scenario& probe_scenario = detail::liveness_scenario(ep.port4 != 0, ep.port6 != 0);
+  scenario_run probe_run(probe_scenario, server, options, slot + detail::liveness_slot_offset,
+                         seed ^ 0x9e3779b97f4a7c15ULL);
+  const scenario_result p = probe_run.run(result_for(probe_scenario, options.profile));
+  r.liveness.ran = true;
+  r.liveness.duration = p.duration;
+  // A NON-STRICT probe (bytes not canonical) still served.
+  r.liveness.passed = p.outcome == verdict::pass || p.outcome == verdict::non_strict;
+  if (r.liveness.passed) return;
+  r.liveness.reason = p.reason;
+  const double offset = static_cast<double>(r.duration.count());
+  r.transcript.push_back(transcript_entry{offset,
+                                          "probe",
+                                          transcript_entry::kind::event,
+                                          {},
+                                          {},
+                                          "liveness probe (after the scenario): it failed"});
+  for (transcript_entry e : p.transcript) {
+    e.at_ms += offset;
+    r.transcript.push_back(std::move(e));
+  }
+  server.discard();
+  if (p.server_died) {
+    r.server_died = true;
+    r.outcome = verdict::error;
+    r.reason =
+        "server crashed or exited after the scenario (found by the liveness probe: " + p.reason +
+        ")";
+    return;
+  }
+  if (std::find(r.requirements.begin(), r.requirements.end(), "F-6") == r.requirements.end()) {
+    r.requirements.push_back("F-6");
+  }
+  const std::string stopped =
+      "the server stopped serving after this scenario (liveness probe: " + p.reason + ")";
+  if (r.outcome == verdict::pass || r.outcome == verdict::non_strict) {
+    r.outcome = verdict::fail;
+    r.failed_step = "(liveness probe)";
+    r.reason = stopped;
+  } else {
+    r.reason += "; then " + stopped;
+  }
+}
+
 }  // namespace
+
+result<done> check_target_serves(target& t, const run_options& options) {
+  auto server = t.prepare(settings{}, options.profile);
+  if (!server) return failure{error::target_unusable, server.error().message};
+  const endpoint_info& ep = (*server)->endpoints();
+  const scenario& s = detail::liveness_scenario(ep.port4 != 0, ep.port6 != 0);
+  const std::uint64_t seed = options.seed != 0 ? options.seed : std::random_device{}();
+  scenario_run run(s, **server, options, detail::liveness_slot_offset - 1, seed);
+  const scenario_result p = run.run(result_for(s, options.profile));
+  if (p.outcome == verdict::pass || p.outcome == verdict::non_strict) return done{};
+  std::string log = (*server)->log();
+  return failure{error::target_unusable,
+                 "the server does not complete a plain exchange (liveness probe before the "
+                 "first scenario): " +
+                     p.reason + "\n" + format_transcript(p.transcript) +
+                     (log.empty() ? "" : "server output:\n" + log)};
+}
+
+bool stopped_serving(const scenario_result& r) noexcept {
+  return r.liveness.ran && !r.liveness.passed;
+}
 
 scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
                              unsigned slot) {
@@ -650,6 +721,10 @@ scenario_result run_scenario(const scenario& s, target& t, const run_options& op
   seed ^= std::hash<std::string>{}(s.id) + slot;
   scenario_run run(s, **server, options, slot, seed);
   scenario_result out = run.run(std::move(r));
+  // Not after an ERROR: the target failed or the server is gone already.
+  if (options.liveness_probe && out.outcome != verdict::error) {
+    check_liveness(out, **server, options, slot, seed);
+  }
   out.server_log = (*server)->log();
   return out;
 }
@@ -661,18 +736,25 @@ std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenari
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   std::mutex report_mutex;
+  std::string stop_reason = "not run (--fail-fast after an earlier failure)";
   const unsigned jobs = t.parallel() ? std::max(1u, options.jobs) : 1u;
   auto run_one = [&](std::size_t i) {
     if (stop) {
       auto& r = results[i] = result_for(*scenarios[i], options.profile);
       r.outcome = verdict::skip;
-      r.reason = "not run (--fail-fast after an earlier failure)";
+      std::lock_guard lock(report_mutex);
+      r.reason = stop_reason;
       return;
     }
     results[i] = run_scenario(*scenarios[i], t, options, static_cast<unsigned>(i));
     if (options.expected) apply_baseline(results[i], *options.expected);
-    if (options.fail_fast && fails_run(results[i], options.strict)) stop = true;
     std::lock_guard lock(report_mutex);
+    if (stopped_serving(results[i]) && !t.restartable() && !stop) {
+      stop_reason = "not run: the server stopped serving after " + results[i].id +
+                    ", and a running --target cannot be restarted";
+      stop = true;
+    }
+    if (options.fail_fast && fails_run(results[i], options.strict)) stop = true;
     if (on_result) on_result(results[i]);
   };
   std::vector<std::thread> threads;

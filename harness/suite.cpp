@@ -138,6 +138,15 @@ suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
                    return applies(*s, runs[k].profile) && !(slow_apart && is_slow(*s));
                  });
     batches[k] = run_all(applicable, t, runs[k], report_one);
+    if (!t.restartable()) {
+      const auto gone = std::find_if(batches[k].begin(), batches[k].end(),
+                                     [](const scenario_result& r) { return stopped_serving(r); });
+      if (gone != batches[k].end()) {
+        report.info.stopped_after =
+            gone->id + " [" + std::string(wire::to_string(gone->profile)) + "]";
+        break;
+      }
+    }
     const bool failed =
         std::any_of(batches[k].begin(), batches[k].end(),
                     [&](const scenario_result& r) { return fails_run(r, runs[k].strict); });
@@ -160,6 +169,12 @@ suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
   }
   report.info.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.info.liveness_probe = options.run.liveness_probe;
+  for (const auto& r : report.results) {
+    if (!r.liveness.ran) continue;
+    ++report.info.probes;
+    report.info.probe_s += static_cast<double>(r.liveness.duration.count()) / 1000.0;
+  }
   report.totals = tally(report.results);
   report.exit_code = exit_code(report.totals, options.run.strict);
   return report;

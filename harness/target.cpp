@@ -107,6 +107,8 @@ class remote_target final : public target {
   remote_target(remote_options options, endpoint_info ep)
       : options_(std::move(options)), endpoints_(std::move(ep)) {}
 
+  bool restartable() const override { return false; }
+
   std::string describe() const override {
     return "server at " + options_.target4 +
            (options_.target6.empty() ? "" : " and " + options_.target6) +

@@ -61,6 +61,9 @@ int main(int argc, char** argv) try {
       "start no more scenarios after the first result that fails the run (FAIL, ERROR, "
       "XPASS; NON-STRICT with --strict); an expected failure (XFAIL) does not stop it")(
       "strict", "NON-STRICT results (SHOULD/MAY deviations) fail the run too (exit 1)")(
+      "no-liveness-probe",
+      "do not check, before the first scenario and after each one, that the server still "
+      "completes a full exchange on fresh connections")(
       "slow",
       "also run the scenarios tagged slow (real-time waits such as R-2's 60 s window), "
       "concurrently with the rest; without it they SKIP")("color", po::value(&colour),
@@ -151,6 +154,7 @@ int main(int argc, char** argv) try {
   options.run.fail_fast = vm.count("fail-fast") > 0;
   options.run.strict = vm.count("strict") > 0;
   options.run.slow = vm.count("slow") > 0;
+  options.run.liveness_probe = vm.count("no-liveness-probe") == 0;
   options.run.expected = expected ? &*expected : nullptr;
   options.run.rerun_prefix =
       std::string(argv[0]) +
@@ -162,6 +166,12 @@ int main(int argc, char** argv) try {
   h::console_reporter console(stdout, use_colour, vm.count("verbose") > 0, total);
   std::printf("run-scenarios: %zu scenario runs against %s\n", total, target.describe().c_str());
   std::fflush(stdout);
+  if (options.run.liveness_probe && total > 0) {
+    // A server that cannot do a plain exchange is one ERROR, not one per scenario.
+    h::run_options first = options.run;
+    first.profile = options.profiles.front();
+    if (auto serves = h::check_target_serves(target, first); !serves) return fail(serves.error());
+  }
 
   auto report = h::run_suite(*chosen, target, options,
                              [&](const h::scenario_result& r) { console.on_result(r); });

@@ -753,6 +753,9 @@ TEST(report_test, json_report_round_trips_with_the_documented_fields) {
   EXPECT_EQ(back.at("started_at"), "2024-05-01T12:00:00Z");
   EXPECT_DOUBLE_EQ(back.at("duration_s").get<double>(), 4.25);
   EXPECT_EQ(back.at("command_line"), "gday-conformance \xEF\xBF\xBD");
+  EXPECT_EQ(
+      back.at("liveness_probe"),
+      (nlohmann::json{{"enabled", true}, {"runs", 0}, {"seconds", 0.0}, {"stopped_after", ""}}));
 
   const nlohmann::json& totals = back.at("totals");
   EXPECT_EQ(totals.at("total"), 8);
@@ -776,7 +779,7 @@ TEST(report_test, json_report_round_trips_with_the_documented_fields) {
       "id",          "summary",          "requirements",    "grade",           "profile",
       "verdict",     "reason",           "failed_step",     "matched_note",    "non_canonical",
       "duration_ms", "expected_failure", "baseline_reason", "unexpected_pass", "rerun",
-      "server_log",  "reply_latency_ms", "transcript"};
+      "server_log",  "reply_latency_ms", "transcript",      "liveness"};
   for (const nlohmann::json& r : list) {
     std::set<std::string> keys;
     for (const auto& [key, value] : r.items()) keys.insert(key);

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <thread>
+
 #include "gday/harness/loader.hpp"
 #include "gday/harness/suite.hpp"
 
@@ -240,6 +245,83 @@ TEST(runner_test, unreachable_target_is_an_error) {
                            h::run_options{}, 0);
   EXPECT_EQ(r.outcome, h::verdict::error);
   EXPECT_NE(r.reason.find("cannot"), std::string::npos) << r.reason;
+}
+
+std::string with_request_limit_one(std::string text) {
+  text.insert(text.find("\"rooms\""), R"("settings": {"request_limit": 1}, )");
+  return text;
+}
+
+const std::string exhaust_own_limit = R"([
+  {"send": "a", "message": {"type": "CreateRoom", "room_code": "${room}"}},
+  {"expect": "a", "reply": "RoomCreated"},
+  {"send": "a", "message": {"type": "CreateRoom", "room_code": "${room}"}},
+  {"expect": "a", "reply": "ErrorTooManyRequests", "then": "closed"}
+])";
+
+TEST(runner_test, liveness_probe_passes_after_a_scenario_on_a_serving_server) {
+  auto r = run(with_request_limit_one(scenario_with("MUST", exhaust_own_limit)));
+  EXPECT_EQ(r.outcome, h::verdict::pass) << r.reason;
+  EXPECT_TRUE(r.liveness.ran);
+  EXPECT_TRUE(r.liveness.passed) << r.liveness.reason;
+  EXPECT_EQ(r.requirements, (std::vector<std::string>{"M-1"}));
+}
+
+TEST(runner_test, liveness_probe_fails_a_scenario_after_which_the_server_serves_nobody) {
+  // One counter for every IP: the scenario passes, then the probe (from other
+  // addresses) is refused.
+  const std::string text = with_request_limit_one(scenario_with("MUST", exhaust_own_limit));
+  auto r = run(text, "rate-limit-global");
+  EXPECT_EQ(r.outcome, h::verdict::fail);
+  EXPECT_EQ(r.failed_step, "(liveness probe)");
+  EXPECT_EQ(r.reason.rfind("the server stopped serving after this scenario (liveness probe: ", 0),
+            0u)
+      << r.reason;
+  EXPECT_EQ(r.requirements, (std::vector<std::string>{"M-1", "F-6"}));
+  EXPECT_TRUE(r.liveness.ran);
+  EXPECT_FALSE(r.liveness.passed);
+  EXPECT_NE(r.liveness.reason.find("ErrorTooManyRequests"), std::string::npos) << r.liveness.reason;
+  const bool probe_in_transcript =
+      std::any_of(r.transcript.begin(), r.transcript.end(),
+                  [](const h::transcript_entry& e) { return e.conn == "probe_creator"; });
+  EXPECT_TRUE(probe_in_transcript);
+
+  // Turned off, the same run passes.
+  auto target = h::make_embedded_target(false, "rate-limit-global");
+  h::run_options off;
+  off.liveness_probe = false;
+  const auto quiet = h::run_scenario(parse(text), *target, off, 0);
+  EXPECT_EQ(quiet.outcome, h::verdict::pass) << quiet.reason;
+  EXPECT_FALSE(quiet.liveness.ran);
+}
+
+TEST(runner_test, a_target_that_never_answers_the_handshake_fails_the_first_probe) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  boost::asio::ip::tcp::socket held(io);
+  acceptor.async_accept(held, [](const boost::system::error_code&) {});
+  std::thread accepting([&] { io.run(); });
+  h::remote_options o;
+  o.target4 = "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  o.tls_options.insecure = true;
+  auto target = h::make_remote_target(o);
+  ASSERT_TRUE(target);
+  h::run_options options;
+  options.timeout_scale = 0.1;  // the 5 s handshake deadline becomes 0.5 s
+  const auto serves = h::check_target_serves(**target, options);
+  io.stop();
+  accepting.join();
+  ASSERT_FALSE(serves);
+  EXPECT_EQ(serves.error().code, h::error::target_unusable);
+  EXPECT_NE(serves.error().message.find("liveness probe before the first scenario"),
+            std::string::npos)
+      << serves.error().message;
+}
+
+TEST(runner_test, the_first_probe_passes_on_a_serving_server) {
+  auto target = h::make_embedded_target(false, "");
+  EXPECT_TRUE(h::check_target_serves(*target, h::run_options{}));
 }
 
 TEST(runner_test, non_loopback_targets_are_refused_unless_allowed) {

@@ -37,6 +37,15 @@ struct transcript_entry {
       text;  ///< event: "connected from 127.0.0.3:41234", "closed by server (FIN, no close_notify)"
 };
 
+/// The liveness probe after a scenario: fresh connections (IPv4, and IPv6
+/// where the target has it) and a full exchange in a fresh room.
+struct liveness_result {
+  bool ran = false;     ///< false: turned off, or the scenario did not run or crashed the server
+  bool passed = false;  ///< the exchange completed within its deadlines
+  std::chrono::milliseconds duration{0};
+  std::string reason;  ///< why it failed
+};
+
 /// The result of one scenario on one profile.
 struct scenario_result {
   std::string id;
@@ -59,6 +68,10 @@ struct scenario_result {
   /// When that is all that went wrong, only these IDs count as NON-STRICT in
   /// the totals by requirement; the scenario's other requirements count PASS.
   std::vector<std::string> non_canonical;
+  /// The probe after the scenario. A failed probe makes a passing scenario
+  /// FAIL under F-6 ("the server stopped serving after this scenario"), with
+  /// the probe's transcript appended to `transcript`.
+  liveness_result liveness;
   std::string rerun;  ///< a command that re-runs just this scenario against the same target
   bool expected_failure = false;  ///< listed in the baseline (with `baseline_reason`)
   std::string baseline_reason;
@@ -92,7 +105,11 @@ struct run_info {
   std::string command_line;
   std::string started_at;  ///< ISO 8601 UTC
   double duration_s = 0;
-  bool strict = false;  ///< --strict: NON-STRICT results fail the run (and the exit code)
+  bool strict = false;         ///< --strict: NON-STRICT results fail the run (and the exit code)
+  bool liveness_probe = true;  ///< a probe ran after every scenario
+  std::size_t probes = 0;      ///< probes that ran
+  double probe_s = 0;          ///< their time, summed (they run beside other scenarios)
+  std::string stopped_after;   ///< the scenario after which an unrestartable server stopped serving
 };
 
 /// Console output: one line per scenario as it finishes (with a progress

@@ -23,17 +23,33 @@ struct run_options {
   /// Run scenarios tagged `slow` (else they SKIP with "slow: run with
   /// --slow"). run_suite gives each such run a thread of its own.
   bool slow = false;
+  /// After each scenario, check that the server still serves (a fresh
+  /// exchange on new connections); see scenario_result::liveness.
+  bool liveness_probe = true;
   /// Expected failures: marked on every result before `on_result` and the
   /// fail-fast check, so an expected failure (XFAIL) does not stop the run.
   const baseline* expected = nullptr;
 };
 
-/// Runs one scenario (already known to apply to options.profile).
+/// The liveness probe before the first scenario: a server prepared with
+/// default settings for `options.profile` must complete a full exchange on
+/// fresh connections. Otherwise a target_unusable failure with the probe's
+/// reason, transcript and the server's output (an ERROR of the whole run,
+/// not one confusing failure per scenario).
+result<done> check_target_serves(target& t, const run_options& options);
+
+/// True when the liveness probe after `r`'s scenario failed.
+bool stopped_serving(const scenario_result& r) noexcept;
+
+/// Runs one scenario (already known to apply to options.profile), then,
+/// with `options.liveness_probe`, the liveness probe on the same server.
 scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
                              unsigned slot);
 
 /// Runs many, `jobs` at a time; `on_result` is called (serialised) as each
-/// finishes. Results come back in the input order.
+/// finishes. Results come back in the input order. On a target that cannot
+/// be restarted, no scenario starts after one that left the server not
+/// serving (the rest SKIP, naming it).
 std::vector<scenario_result> run_all(const std::vector<const scenario*>& scenarios, target& t,
                                      const run_options& options,
                                      const std::function<void(const scenario_result&)>& on_result);

@@ -40,6 +40,9 @@ class lease {
   virtual bool exited_within(std::chrono::milliseconds /*grace*/) { return !alive(); }
   /// Server output (stderr) captured since the lease began.
   virtual std::string log() { return {}; }
+  /// The server stopped serving (a failed liveness probe): do not give it to
+  /// another scenario; a target that can restarts it as after a crash.
+  virtual void discard() {}
 };
 
 /// The result of asking a target for a server: the server, or error::skip
@@ -59,6 +62,9 @@ class target {
   virtual std::string rerun_flags() const = 0;
   /// True when scenarios may run in parallel on this target.
   virtual bool parallel() const { return true; }
+  /// False when a server that stopped serving cannot be replaced (--target):
+  /// the run stops after the scenario that left it unusable.
+  virtual bool restartable() const { return true; }
 };
 
 /// The in-process reference server, started fresh for every scenario with
