@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -95,6 +96,9 @@ int main(int argc, char** argv) try {
   }
   if (vm.count("generate-cert")) {
     const std::string dir = vm["generate-cert"].as<std::string>();
+    // Like mkdir -p: the folder is made if missing (an error shows on writing).
+    std::error_code ignored;
+    std::filesystem::create_directories(dir, ignored);
     auto pki = gday::net::generate_test_pki(365);
     if (!pki) return usage_error(pki.error().what());
     for (const auto& [file, text] :
