@@ -167,21 +167,44 @@ class builder {
   }
 
   // The parsed steps of `actions` (through the scenario loader, so the bytes
-  // are exactly the runner's).
+  // are exactly the runner's). Generated actions may act on a connection an
+  // earlier action closed (apply() leaves those out), which one scenario may
+  // not say: such a list is loaded in pieces, each valid on its own.
   wire::basic_result<std::vector<step>, std::string> parse_actions(
       const std::vector<step>& actions) {
-    harness::scenario file = skeleton(/*eager=*/true);
-    file.steps = actions;
-    if (actions.empty()) {
-      step pause;
-      pause.what = step::kind::wait;
-      pause.duration = milliseconds(1);
-      file.steps.push_back(pause);
+    std::vector<step> parsed;
+    std::vector<step> piece;
+    std::set<std::string> closed, half;
+    auto flush = [&]() -> std::optional<std::string> {
+      harness::scenario file = skeleton(/*eager=*/true);
+      file.steps = piece;
+      if (piece.empty()) {
+        step pause;
+        pause.what = step::kind::wait;
+        pause.duration = milliseconds(1);
+        file.steps.push_back(pause);
+      }
+      auto loaded = harness::parse_scenario(harness::write_scenario(file), "(generated)");
+      if (!loaded) return "generated actions do not load: " + loaded.error().what();
+      if (!piece.empty()) parsed.insert(parsed.end(), loaded->steps.begin(), loaded->steps.end());
+      piece.clear();
+      closed.clear();
+      half.clear();
+      return std::nullopt;
+    };
+    for (const step& a : actions) {
+      const bool writes = a.what == step::kind::send || a.what == step::kind::send_body ||
+                          a.what == step::kind::send_raw;
+      const bool half_close = a.what == step::kind::close && a.how == step::close_mode::half;
+      if (!a.conn.empty() &&
+          (closed.count(a.conn) || (half.count(a.conn) && (writes || half_close)))) {
+        if (auto failed = flush()) return *failed;
+      }
+      if (a.what == step::kind::close) (half_close ? half : closed).insert(a.conn);
+      piece.push_back(a);
     }
-    auto loaded = harness::parse_scenario(harness::write_scenario(file), "(generated)");
-    if (!loaded) return "generated actions do not load: " + loaded.error().what();
-    if (actions.empty()) return std::vector<step>{};
-    return loaded->steps;
+    if (auto failed = flush()) return *failed;
+    return parsed;
   }
 
   // Applies one action to the core and writes it (and the expectations it
