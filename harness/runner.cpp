@@ -80,6 +80,9 @@ class scenario_run {
       r.failed_step = failed_step;
       r.reason = (failed_step.empty() ? "" : failed_step + ": ") + failure->reason;
       r.server_died = server_.exited_within(scaled(milliseconds(250)));
+      no_answer_ = std::none_of(transcript_.begin(), transcript_.end(), [](const auto& e) {
+        return e.what == transcript_entry::kind::received;
+      });
       if (failure->harness_error || r.server_died) {
         r.outcome = verdict::error;
         if (r.server_died) r.reason = "server crashed or exited, after " + r.reason;
@@ -93,6 +96,11 @@ class scenario_run {
     r.reply_latency_ms = std::move(latencies_);
     return r;
   }
+
+  // After run(): it failed, and the server sent not one byte of a reply
+  // (refused, handshake failed, timed out or closed), rather than answering
+  // wrongly.
+  bool no_answer() const { return no_answer_; }
 
  private:
   // ---- helpers --------------------------------------------------------------
@@ -588,6 +596,7 @@ class scenario_run {
   std::mutex mutex_;
   clock_type::time_point start_;
   bool lowered_ = false;
+  bool no_answer_ = false;
   std::optional<canonical_difference> noncanonical_;  // the first reply not byte-exact (J-9)
   std::string noncanonical_step_;
   bool checks_single_write_ = false;  // the scenario checks T-6
@@ -616,8 +625,10 @@ void check_liveness(scenario_result& r, lease& server, const run_options& option
   const scenario_result p = probe_run.run(result_for(probe_scenario, options.profile));
   r.liveness.ran = true;
   r.liveness.duration = p.duration;
-  // A NON-STRICT probe (bytes not canonical) still served.
-  r.liveness.passed = p.outcome == verdict::pass || p.outcome == verdict::non_strict;
+  // A NON-STRICT probe (bytes not canonical) still served; so did a wrong
+  // answer from a server whose plain exchange was wrong from the start.
+  r.liveness.passed = p.outcome == verdict::pass || p.outcome == verdict::non_strict ||
+                      (!options.probe_checks_answers && !probe_run.no_answer());
   if (r.liveness.passed) return;
   r.liveness.reason = p.reason;
   const double offset = static_cast<double>(r.duration.count());
@@ -656,7 +667,7 @@ void check_liveness(scenario_result& r, lease& server, const run_options& option
 
 }  // namespace
 
-result<done> check_target_serves(target& t, const run_options& options) {
+result<bool> check_target_serves(target& t, const run_options& options) {
   auto server = t.prepare(settings{}, options.profile);
   if (!server) return failure{error::target_unusable, server.error().message};
   const endpoint_info& ep = (*server)->endpoints();
@@ -664,7 +675,9 @@ result<done> check_target_serves(target& t, const run_options& options) {
   const std::uint64_t seed = options.seed != 0 ? options.seed : std::random_device{}();
   scenario_run run(s, **server, options, detail::liveness_slot_offset - 1, seed);
   const scenario_result p = run.run(result_for(s, options.profile));
-  if (p.outcome == verdict::pass || p.outcome == verdict::non_strict) return done{};
+  if (p.outcome == verdict::pass || p.outcome == verdict::non_strict) return true;
+  // Answered, but not as the spec says: the scenarios will tell what is wrong.
+  if (!run.no_answer()) return false;
   std::string log = (*server)->log();
   return failure{error::target_unusable,
                  "the server does not complete a plain exchange (liveness probe before the "

@@ -5,8 +5,9 @@
 # that scenario must turn it into FAIL (F-6, "stopped serving"). Launched
 # (--server-cmd): the server is restarted, so the next scenario passes.
 # Running (--target): the run stops there, the rest SKIP naming the guilty
-# scenario. A server that does not serve at all is one ERROR (exit 3) from
-# the probe before the first scenario. With --no-liveness-probe the next
+# scenario. A server that does not answer at all is one ERROR (exit 3) from
+# the probe before the first scenario; one that answers wrongly is for the
+# scenarios to judge. With --no-liveness-probe the next
 # scenario takes the blame.
 # Usage: liveness_test.sh RUNNER SERVER
 set -uo pipefail
@@ -115,11 +116,22 @@ else
     "$out/remote.json" >/dev/null || fail "remote: the stop does not name t/exhaust"
   grep -q 'the run stopped: the server stopped serving after t/exhaust' "$out/remote.log" ||
     fail "remote: the console does not say why the run stopped"
-  # Still limited (a fixed 60 s window): nothing is served before the first scenario.
-  run preflight 3 --target "127.0.0.1:$port" --target-v6 "[::1]:$port" --ca "$out/pki/ca.pem" \
+  # Still limited (a fixed 60 s window): the server answers, wrongly; that is
+  # for the scenarios to judge, not an error of the run.
+  run limited 1 --target "127.0.0.1:$port" --target-v6 "[::1]:$port" --ca "$out/pki/ca.pem" \
     --request-limit 2
+  grep -q 'note: the server answers a plain exchange, but not as the spec says' \
+    "$out/limited.log" || fail "limited: no note about the wrong plain exchange"
+  # Stopped, the server accepts TCP but never answers the handshake: one
+  # ERROR before any scenario (the handshake deadline is 5 s, scaled to 1 s).
+  kill -STOP "$pid"
+  run preflight 3 --target "127.0.0.1:$port" --target-v6 "[::1]:$port" --ca "$out/pki/ca.pem" \
+    --request-limit 2 --timeout-scale 0.2
+  kill -CONT "$pid"
   grep -q 'liveness probe before the first scenario' "$out/preflight.log" ||
     fail "preflight: the error does not name the probe"
+  [ ! -e "$out/preflight.json" ] || [ "$(jq '.results | length' "$out/preflight.json")" = 0 ] ||
+    fail "preflight: scenarios ran"
   kill "$pid"
   wait "$pid" 2>/dev/null
   pid=

@@ -321,7 +321,25 @@ TEST(runner_test, a_target_that_never_answers_the_handshake_fails_the_first_prob
 
 TEST(runner_test, the_first_probe_passes_on_a_serving_server) {
   auto target = h::make_embedded_target(false, "");
-  EXPECT_TRUE(h::check_target_serves(*target, h::run_options{}));
+  const auto serves = h::check_target_serves(*target, h::run_options{});
+  ASSERT_TRUE(serves) << serves.error().message;
+  EXPECT_TRUE(*serves);
+}
+
+TEST(runner_test, a_server_that_answers_wrongly_is_no_error_and_later_probes_check_only_answers) {
+  // PeerContact carries the receiver's own contact: the exchange is wrong,
+  // but the server serves; the scenarios are to say what is wrong.
+  auto target = h::make_embedded_target(false, "own-contact-in-peer-contact");
+  h::run_options options;
+  const auto serves = h::check_target_serves(*target, options);
+  ASSERT_TRUE(serves) << serves.error().message;
+  EXPECT_FALSE(*serves);
+  options.probe_checks_answers = false;
+  const auto r =
+      h::run_scenario(parse(scenario_with("MUST", create_then_taken)), *target, options, 0);
+  EXPECT_EQ(r.outcome, h::verdict::pass) << r.reason;
+  EXPECT_TRUE(r.liveness.ran);
+  EXPECT_TRUE(r.liveness.passed);
 }
 
 TEST(runner_test, non_loopback_targets_are_refused_unless_allowed) {

@@ -26,17 +26,24 @@ struct run_options {
   /// After each scenario, check that the server still serves (a fresh
   /// exchange on new connections); see scenario_result::liveness.
   bool liveness_probe = true;
+  /// False when the probe before the first scenario got wrong answers (the
+  /// server's plain exchange is not as the spec says): the probe after each
+  /// scenario then only checks that the server still answers.
+  bool probe_checks_answers = true;
   /// Expected failures: marked on every result before `on_result` and the
   /// fail-fast check, so an expected failure (XFAIL) does not stop the run.
   const baseline* expected = nullptr;
 };
 
 /// The liveness probe before the first scenario: a server prepared with
-/// default settings for `options.profile` must complete a full exchange on
-/// fresh connections. Otherwise a target_unusable failure with the probe's
-/// reason, transcript and the server's output (an ERROR of the whole run,
-/// not one confusing failure per scenario).
-result<done> check_target_serves(target& t, const run_options& options);
+/// default settings for `options.profile` does a full exchange on fresh
+/// connections. True if it went as the spec says, false if the server
+/// answered but wrongly (the scenarios will say how; set
+/// `probe_checks_answers` to false). A server that does not answer at all
+/// (refused, handshake or reply timeout, closed) is a target_unusable
+/// failure with the probe's reason, transcript and the server's output: an
+/// ERROR of the whole run, not one confusing failure per scenario.
+result<bool> check_target_serves(target& t, const run_options& options);
 
 /// True when the liveness probe after `r`'s scenario failed.
 bool stopped_serving(const scenario_result& r) noexcept;
