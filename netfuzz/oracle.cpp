@@ -223,11 +223,21 @@ class builder {
       return false;
     }
     // Everything another connection is due must have arrived first, so that
-    // the server has processed what caused it; before a close, this
-    // connection's own replies too.
+    // the server has processed what caused it; before an RST, this
+    // connection's own replies too (an RST may overtake a request the server
+    // has not read yet). A FIN or half-close may follow a send at once, the
+    // peer vanishing with its request in flight: the request's bytes arrive
+    // before the FIN, so the server still handles it; its replies are then
+    // dropped unread (FIN) or read later (half-close). Only right after a
+    // send made with nothing else due on the connection: closing with older
+    // replies unread sends an RST, which could overtake the last request.
+    const bool vanish = closes && st.how != harness::step::close_mode::rst &&
+                        (st.how == harness::step::close_mode::half || clean_send_.count(conn));
     for (const auto& c : conns_) {
-      if (c.name != conn || closes) flush(c.name);
+      if (c.name != conn || (closes && !vanish)) flush(c.name);
     }
+    clean_send_.erase(conn);
+    if (!closes && pending_[conn].empty() && !closing_.count(conn)) clean_send_.insert(conn);
     steps_.push_back(action);
     const std::size_t at = steps_.size() - 1;
     switch (st.what) {
@@ -397,6 +407,8 @@ class builder {
   std::map<std::string, core::endpoint> endpoints_;
   std::map<std::string, std::vector<wire::server_msg>> pending_;
   std::set<std::string> closing_, gone_, client_closed_, half_closed_;
+  // Connections whose last action was a send made with no reply due on them.
+  std::set<std::string> clean_send_;
   std::vector<step> steps_;
   std::size_t actions_end_ = std::numeric_limits<std::size_t>::max();  // where liveness begins
 };

@@ -43,7 +43,7 @@ step send(const std::string& conn, json msg) {
 // The steps that act on a connection (all but wait).
 bool on_connection(const step& st) { return st.what != step::kind::wait; }
 
-bool sends(const step& st) {
+bool sends_request(const step& st) {
   return st.what == step::kind::send || st.what == step::kind::send_body ||
          st.what == step::kind::send_raw;
 }
@@ -368,7 +368,22 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
     acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(r.below(acts.size() + 1)),
                 std::move(st));
   };
-  const unsigned op = static_cast<unsigned>(r.below(14));
+  const unsigned op = static_cast<unsigned>(r.below(15));
+  if (op == 14 && !acts.empty()) {  // send and vanish: FIN or half-close right after a send
+    std::vector<std::size_t> sends;
+    for (std::size_t i = 0; i < acts.size(); ++i) {
+      if (sends_request(acts[i])) sends.push_back(i);
+    }
+    if (!sends.empty()) {
+      const std::size_t i = r.pick(sends);
+      step st;
+      st.what = step::kind::close;
+      st.conn = acts[i].conn;
+      st.how = r.chance(50) ? step::close_mode::fin : step::close_mode::half;
+      acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(st));
+      return;
+    }
+  }
   if (acts.empty() || op >= 10) {
     switch (acts.empty() ? 0 : op - 10) {
       case 0:
@@ -508,7 +523,7 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
       break;
   }
   // The chosen mutation did not apply to this step: split its writes instead.
-  if (sends(st)) {
+  if (sends_request(st)) {
     set_chunks(st, r);
   } else {
     insert_at(send(r.pick(conns), random_message(r)));

@@ -41,7 +41,9 @@ struct built_scenario {
 /// before acting on a connection, the replies due on every other connection
 /// are awaited (replies on the same connection may stay pending: requests
 /// are pipelined); a connection's replies are awaited before the client
-/// closes it; a connection waiting after ReadyToShare (spec M-7) is never
+/// resets it (RST), while a FIN or half-close may follow a send at once (the
+/// peer vanishes with its request in flight; the request still arrives
+/// first); a connection waiting after ReadyToShare (spec M-7) is never
 /// closed with FIN or RST, since a server may read its queued requests later.
 wire::basic_result<built_scenario, std::string> build_scenario(const session& s,
                                                                const build_options& options);
