@@ -77,6 +77,20 @@ constexpr auto fault_table = std::to_array<fault_info>({
      "local addresses come back as the client wrote them ([::0:1]:05), not in display form"},
     {fault::rate_window_never_resets, "rate-window-never-resets", "R-2",
      "the per-IP request count never resets: once limited, an address stays limited"},
+    {fault::room_dies_with_creator_connection, "room-dies-with-creator-connection", "L-1",
+     "when the connection that created a room ends (EOF or reset), the room is deleted"},
+    {fault::reset_leaves_room_locked, "reset-leaves-room-locked", "F-6",
+     "a connection reset by its peer leaves every room it used locked: later requests naming "
+     "them are never answered (a handler stuck on a lock)"},
+    {fault::resets_leak_connection_slots, "resets-leak-connection-slots", "F-6",
+     "each connection reset by its peer leaks a slot; after 3, every new connection is closed "
+     "at once"},
+    {fault::eof_mid_frame_blocks_new_connections, "eof-mid-frame-blocks-new-connections", "F-6",
+     "a connection that ends inside a frame blocks the accept loop: new connections are closed "
+     "at once"},
+    {fault::dead_side_slot_kept, "dead-side-slot-kept", "F-6",
+     "a room's side stays bound to the first connection that used it: once that one is gone, "
+     "other connections of that side get ErrorUnexpectedMsg"},
 });
 static_assert(fault_table.size() == fault_count, "fault_table needs one entry per fault");
 

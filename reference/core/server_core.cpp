@@ -91,6 +91,9 @@ struct connection {
   bool frame_split = false;   ///< the current frame spans several receive() calls
   clock_time frame_started{};
   std::optional<clock_time> frame_timer;
+  bool eof_seen = false;                ///< end_of_input() was called
+  std::vector<std::string> created;     ///< rooms it created (vanish faults)
+  std::vector<std::string> used_rooms;  ///< rooms its requests named (vanish faults)
 
   std::size_t queued() const { return inbox.size() - read_pos; }
 };
@@ -121,6 +124,11 @@ struct server_core::impl {
   std::set<std::pair<clock_time, connection_id>> frame_timers;
   std::map<ip_key, std::uint32_t> request_counts;
   std::map<std::string, std::string> sent_texts;  ///< echo-local-as-sent: shown -> as sent
+  // Vanish faults: what a server that mishandles peers that go away keeps.
+  std::size_t resets_seen = 0;         ///< resets-leak-connection-slots
+  bool refusing = false;               ///< new connections are closed at once
+  std::set<std::string> locked_rooms;  ///< reset-leaves-room-locked
+  std::map<std::pair<std::string, bool>, connection_id> side_owners;  ///< dead-side-slot-kept
   clock_time next_rate_reset{};
 
   std::deque<connection_id> run_queue;
@@ -309,7 +317,32 @@ struct server_core::impl {
     return it == rooms.end() ? nullptr : &it->second;
   }
 
+  /// The peer ended `c` (EOF, or a reset when `reset`): the vanish faults.
+  void peer_gone(connection& c, bool reset) {
+    if (has(fault::room_dies_with_creator_connection)) {
+      for (const std::string& code : c.created) remove_room(code);
+      c.created.clear();
+    }
+    if (!reset) return;
+    if (has(fault::reset_leaves_room_locked)) {
+      locked_rooms.insert(c.used_rooms.begin(), c.used_rooms.end());
+    }
+    if (has(fault::resets_leak_connection_slots) && ++resets_seen >= 3) refusing = true;
+  }
+
+  /// dead-side-slot-kept: true (and ErrorUnexpectedMsg sent) when the side
+  /// is bound to another connection that is gone.
+  bool side_slot_dead(connection& c, const std::string& code, bool is_creator) {
+    if (!has(fault::dead_side_slot_kept) || find_room(code) == nullptr) return false;
+    const auto [it, fresh] = side_owners.try_emplace({code, is_creator}, c.id);
+    if (fresh || it->second == c.id || find(it->second) != nullptr) return false;
+    reply_error(c, server_msg_type::error_unexpected_msg);
+    return true;
+  }
+
   void remove_room(const std::string& code) {
+    side_owners.erase({code, false});
+    side_owners.erase({code, true});
     auto it = rooms.find(code);
     if (it == rooms.end()) return;
     // With code-timer, timers belong to codes and outlive their room (L-7 defect).
@@ -368,6 +401,11 @@ struct server_core::impl {
       room_timers.emplace(*r.expires_at, r.serial, msg.room_code);
     }
     rooms.emplace(msg.room_code, std::move(r));
+    side_owners.erase({msg.room_code, false});
+    side_owners.erase({msg.room_code, true});
+    if (has(fault::room_dies_with_creator_connection) && c.created.size() < 64) {
+      c.created.push_back(msg.room_code);
+    }
     send(c, reply_of(server_msg_type::room_created));
   }
 
@@ -548,6 +586,26 @@ struct server_core::impl {
       return;
     }
     if (has(fault::echo_local_as_sent)) remember_sent_texts(body);
+    const auto [code, is_creator, updates] = std::visit(
+        [](const auto& request) {
+          using T = std::decay_t<decltype(request)>;
+          if constexpr (std::is_same_v<T, wire::create_room>) {
+            return std::tuple<std::string, bool, bool>{request.room_code, false, false};
+          } else {
+            return std::tuple<std::string, bool, bool>{request.room_code, request.is_creator, true};
+          }
+        },
+        *msg);
+    if (has(fault::reset_leaves_room_locked) &&
+        std::find(c.used_rooms.begin(), c.used_rooms.end(), code) == c.used_rooms.end() &&
+        c.used_rooms.size() < 64) {
+      c.used_rooms.push_back(code);
+    }
+    if (has(fault::reset_leaves_room_locked) && locked_rooms.count(code)) {
+      c.stopped = true;  // the handler waits on the room's lock forever
+      return;
+    }
+    if (updates && side_slot_dead(c, code, is_creator)) return;
     std::visit(
         [&](const auto& request) {
           using T = std::decay_t<decltype(request)>;
@@ -588,6 +646,9 @@ struct server_core::impl {
       if (c.queued() > 0) continue;
       if (c.end_of_input) {
         c.end_of_input = false;
+        if (has(fault::eof_mid_frame_blocks_new_connections) && c.decoder.mid_frame()) {
+          refusing = true;
+        }
         syntax_error(c, false);
         continue;
       }
@@ -730,7 +791,7 @@ void server_core::open(connection_id id, endpoint peer, clock_time now) {
   s.conns.erase(id);
   auto [it, inserted] = s.conns.try_emplace(id, id, peer, s.cfg.profile);
   ++s.open_count;
-  if (s.crashed) s.close(it->second);
+  if (s.crashed || s.refusing) s.close(it->second);
   s.finish_call();
 }
 
@@ -755,6 +816,10 @@ void server_core::end_of_input(connection_id id, clock_time now) {
   connection* c = s.find(id);
   if (s.crashed || c == nullptr) return s.finish_call();
   c->end_of_input = true;
+  if (!c->eof_seen) {
+    c->eof_seen = true;
+    s.peer_gone(*c, /*reset=*/false);
+  }
   if (s.reading(*c)) s.schedule(*c);
   s.finish_call();
 }
@@ -764,6 +829,9 @@ void server_core::closed(connection_id id, clock_time now) {
   s.run_until(now);
   auto it = s.conns.find(id);
   if (it != s.conns.end()) {
+    // Ended by the peer without an EOF first: a reset (or a write to a gone
+    // peer failed).
+    if (!it->second.closed && !it->second.eof_seen) s.peer_gone(it->second, /*reset=*/true);
     s.drop_frame_timer(it->second);
     if (!it->second.closed) --s.open_count;
     s.unlink(it->second);

@@ -284,6 +284,36 @@ std::vector<scenario> scenarios() {
          d.send(1, create(code(1)) + raw_frame(1, *body));
          d.send(2, ready(code(1), joiner));
        }},
+      {"peers-vanish", config{},
+       [](driver& d) {
+         d.open(1);
+         d.send(1, create(code(1)));
+         d.gone(1);  // reset right after its CreateRoom was answered
+         d.open(2);
+         d.send(2, record(code(1), joiner));
+         d.open(3);
+         d.open(4);
+         d.gone(3);
+         d.gone(4);
+         d.open(5);
+         d.send(5, create(code(2)));
+       }},
+      {"eof-inside-a-frame", config{},
+       [](driver& d) {
+         d.open(1);
+         d.send(1, create(code(1)).substr(0, 5));
+         d.eof(1);
+         d.open(2);
+         d.send(2, create(code(2)));
+       }},
+      {"side-rejoins-on-a-new-connection", config{},
+       [](driver& d) {
+         d.open(1);
+         d.send(1, create(code(1)) + record(code(1), creator));
+         d.gone(1);
+         d.open(2);
+         d.send(2, record(code(1), creator) + ready(code(1), creator));
+       }},
       {"rate-window-passes", cfg_with(1),
        [](driver& d) {
          d.open(1, v4(10, 0, 0, 1, 1));
@@ -331,6 +361,88 @@ TEST(core_fault_test, every_fault_changes_the_output_of_some_scenario) {
     std::string list;
     for (const auto& n : differing) list += n + " ";
     RecordProperty(std::string(name(f)), list);
+  }
+}
+
+TEST(core_fault_test, vanish_faults_each_break_what_they_say) {
+  const auto replies_of = [](const driver& d, connection_id id) {
+    std::vector<std::string> out;
+    for (const output& o : d.all) {
+      if (o.conn == id) out.push_back(o.what == output::kind::close ? "close" : o.bytes);
+    }
+    return out;
+  };
+  const auto reply = [](const server_msg& m) {
+    auto bytes = wire::encode_frame(m, wire::profile::v1);
+    return bytes ? *bytes : std::string();
+  };
+  const auto with = [](fault f) {
+    config cfg;
+    cfg.faults = fault_set{f};
+    return cfg;
+  };
+  const std::string raw_room_created = reply(room_created);
+  const std::string raw_received = reply(received_addr);
+  {  // The creator's connection resets: its room goes with it.
+    driver d(with(fault::room_dies_with_creator_connection));
+    d.open(1);
+    d.send(1, create(code(1)));
+    d.gone(1);
+    d.open(2);
+    d.send(2, record(code(1), joiner));
+    EXPECT_EQ(replies_of(d, 2), std::vector<std::string>{reply(error_no_such_room_code)});
+  }
+  {  // ... or the room stays locked: no answer, no more reading.
+    driver d(with(fault::reset_leaves_room_locked));
+    d.open(1);
+    d.send(1, create(code(1)));
+    d.gone(1);
+    d.open(2);
+    d.send(2, record(code(1), joiner));
+    EXPECT_TRUE(replies_of(d, 2).empty());
+    d.send(2, create(code(2)));
+    EXPECT_TRUE(replies_of(d, 2).empty());
+    d.open(3);  // other rooms still answer
+    d.send(3, create(code(3)));
+    EXPECT_EQ(replies_of(d, 3), std::vector<std::string>{raw_room_created});
+  }
+  {  // Three resets leak every slot: the fourth connection is closed at once.
+    driver d(with(fault::resets_leak_connection_slots));
+    for (connection_id id = 1; id <= 3; ++id) {
+      d.open(id);
+      EXPECT_TRUE(replies_of(d, id).empty());
+      d.gone(id);
+    }
+    d.open(4);
+    EXPECT_EQ(replies_of(d, 4), std::vector<std::string>{"close"});
+  }
+  {  // An EOF inside a frame blocks new connections; one between frames does not.
+    driver d(with(fault::eof_mid_frame_blocks_new_connections));
+    d.open(1);
+    d.send(1, create(code(1)));
+    d.eof(1);
+    d.open(2);
+    d.send(2, create(code(2)));
+    EXPECT_EQ(replies_of(d, 2), std::vector<std::string>{raw_room_created});
+    d.open(3);
+    d.send(3, create(code(3)).substr(0, 4));
+    d.eof(3);
+    d.open(4);
+    EXPECT_EQ(replies_of(d, 4), std::vector<std::string>{"close"});
+  }
+  {  // A side bound to a gone connection refuses a new one of that side.
+    driver d(with(fault::dead_side_slot_kept));
+    d.open(1);
+    d.send(1, create(code(1)) + record(code(1), creator));
+    d.open(2);
+    d.send(2, record(code(1), creator));  // a second device, the first still there: fine
+    EXPECT_EQ(replies_of(d, 2), std::vector<std::string>{raw_received});
+    d.gone(2);
+    d.gone(1);
+    d.open(3);
+    d.send(3, record(code(1), creator) + record(code(1), joiner));
+    EXPECT_EQ(replies_of(d, 3),
+              (std::vector<std::string>{reply(error_unexpected_msg), raw_received}));
   }
 }
 

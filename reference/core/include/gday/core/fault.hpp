@@ -49,13 +49,18 @@ enum class fault : std::uint8_t {
   omit_null_addresses,                 ///< J-9: absent addresses are left out, not null
   echo_local_as_sent,                  ///< J-5: local addresses come back as the client wrote them
   rate_window_never_resets,            ///< R-2: the per-IP request window never resets
+  room_dies_with_creator_connection,   ///< L-1: a room goes when its creator's connection ends
+  reset_leaves_room_locked,            ///< F-6: rooms a reset connection used never answer again
+  resets_leak_connection_slots,        ///< F-6: after 3 resets no new connection is served
+  eof_mid_frame_blocks_new_connections,  ///< F-6: an EOF inside a frame stops new connections
+  dead_side_slot_kept,                   ///< F-6: a side stays bound to its first, gone connection
   // A new fault goes above this line, and `last_fault` below names it.
 };
 
 /// The last `fault` value, from which fault_count is derived (fault.cpp checks
 /// that its table has an entry for every value up to it; core_fault_test
 /// checks that no enumerator follows it).
-inline constexpr fault last_fault = fault::rate_window_never_resets;
+inline constexpr fault last_fault = fault::dead_side_slot_kept;
 
 /// Number of `fault` values.
 inline constexpr std::size_t fault_count = static_cast<std::size_t>(last_fault) + 1;
