@@ -28,6 +28,12 @@ struct step_failure {
   bool must = false;           // fails the scenario whatever its grade
 };
 
+void add_requirement(scenario_result& r, const std::string& id) {
+  if (std::find(r.requirements.begin(), r.requirements.end(), id) == r.requirements.end()) {
+    r.requirements.push_back(id);
+  }
+}
+
 class scenario_run {
  public:
   scenario_run(const scenario& s, lease& server, const run_options& options, unsigned slot,
@@ -104,12 +110,6 @@ class scenario_run {
 
  private:
   // ---- helpers --------------------------------------------------------------
-
-  static void add_requirement(scenario_result& r, const std::string& id) {
-    if (std::find(r.requirements.begin(), r.requirements.end(), id) == r.requirements.end()) {
-      r.requirements.push_back(id);
-    }
-  }
 
   double now_ms() const {
     return std::chrono::duration<double, std::milli>(clock_type::now() - start_).count();
@@ -614,21 +614,36 @@ scenario_result result_for(const scenario& s, wire::profile p) {
   return r;
 }
 
+// One run of the liveness probe on `server`, from source-address slot `slot`.
+struct probe_outcome {
+  scenario_result result;
+  bool served = false;     // the exchange went as the spec says (NON-STRICT bytes included)
+  bool no_answer = false;  // it failed without one byte of a reply
+};
+probe_outcome run_liveness_probe(lease& server, const run_options& options, unsigned slot,
+                                 std::uint64_t seed) {
+  const endpoint_info& ep = server.endpoints();
+  const scenario& s = detail::liveness_scenario(ep.port4 != 0, ep.port6 != 0);
+  scenario_run run(s, server, options, slot, seed);
+  probe_outcome out;
+  out.result = run.run(result_for(s, options.profile));
+  out.served = out.result.outcome == verdict::pass || out.result.outcome == verdict::non_strict;
+  out.no_answer = run.no_answer();
+  return out;
+}
+
 // The liveness probe after `r`'s scenario, on the same server: a failure
 // turns a passing scenario into FAIL (F-6) and discards the server.
 void check_liveness(scenario_result& r, lease& server, const run_options& options, unsigned slot,
                     std::uint64_t seed) {
-  const endpoint_info& ep = server.endpoints();
-  const scenario& probe_scenario = detail::liveness_scenario(ep.port4 != 0, ep.port6 != 0);
-  scenario_run probe_run(probe_scenario, server, options, slot + detail::liveness_slot_offset,
-                         seed ^ 0x9e3779b97f4a7c15ULL);
-  const scenario_result p = probe_run.run(result_for(probe_scenario, options.profile));
+  const probe_outcome probe = run_liveness_probe(
+      server, options, slot + detail::liveness_slot_offset, seed ^ 0x9e3779b97f4a7c15ULL);
+  const scenario_result& p = probe.result;
   r.liveness.ran = true;
   r.liveness.duration = p.duration;
-  // A NON-STRICT probe (bytes not canonical) still served; so did a wrong
-  // answer from a server whose plain exchange was wrong from the start.
-  r.liveness.passed = p.outcome == verdict::pass || p.outcome == verdict::non_strict ||
-                      (!options.probe_checks_answers && !probe_run.no_answer());
+  // A wrong answer from a server whose plain exchange was wrong from the
+  // start still served.
+  r.liveness.passed = probe.served || (!options.probe_checks_answers && !probe.no_answer);
   if (r.liveness.passed) return;
   r.liveness.reason = p.reason;
   const double offset = static_cast<double>(r.duration.count());
@@ -651,9 +666,7 @@ void check_liveness(scenario_result& r, lease& server, const run_options& option
         ")";
     return;
   }
-  if (std::find(r.requirements.begin(), r.requirements.end(), "F-6") == r.requirements.end()) {
-    r.requirements.push_back("F-6");
-  }
+  add_requirement(r, "F-6");
   const std::string stopped =
       "the server stopped serving after this scenario (liveness probe: " + p.reason + ")";
   if (r.outcome == verdict::pass || r.outcome == verdict::non_strict) {
@@ -670,14 +683,14 @@ void check_liveness(scenario_result& r, lease& server, const run_options& option
 result<bool> check_target_serves(target& t, const run_options& options) {
   auto server = t.prepare(settings{}, options.profile);
   if (!server) return failure{error::target_unusable, server.error().message};
-  const endpoint_info& ep = (*server)->endpoints();
-  const scenario& s = detail::liveness_scenario(ep.port4 != 0, ep.port6 != 0);
   const std::uint64_t seed = options.seed != 0 ? options.seed : std::random_device{}();
-  scenario_run run(s, **server, options, detail::liveness_slot_offset - 1, seed);
-  const scenario_result p = run.run(result_for(s, options.profile));
-  if (p.outcome == verdict::pass || p.outcome == verdict::non_strict) return true;
+  // Its own source address, below every scenario's probe.
+  const probe_outcome probe =
+      run_liveness_probe(**server, options, detail::liveness_slot_offset - 1, seed);
+  const scenario_result& p = probe.result;
+  if (probe.served) return true;
   // Answered, but not as the spec says: the scenarios will tell what is wrong.
-  if (!run.no_answer()) return false;
+  if (!probe.no_answer) return false;
   std::string log = (*server)->log();
   return failure{error::target_unusable,
                  "the server does not complete a plain exchange (liveness probe before the "

@@ -340,9 +340,14 @@ struct server_core::impl {
     return true;
   }
 
-  void remove_room(const std::string& code) {
+  /// dead-side-slot-kept binds sides of a room, not of its code.
+  void forget_side_owners(const std::string& code) {
     side_owners.erase({code, false});
     side_owners.erase({code, true});
+  }
+
+  void remove_room(const std::string& code) {
+    forget_side_owners(code);
     auto it = rooms.find(code);
     if (it == rooms.end()) return;
     // With code-timer, timers belong to codes and outlive their room (L-7 defect).
@@ -374,6 +379,7 @@ struct server_core::impl {
       if (s.waiter) waiters.push_back(*s.waiter);
     }
     rooms.erase(code);
+    forget_side_owners(code);
     for (connection_id w : waiters) {
       release_waiter(w, reply_of(server_msg_type::error_peer_timed_out));
     }
@@ -401,8 +407,6 @@ struct server_core::impl {
       room_timers.emplace(*r.expires_at, r.serial, msg.room_code);
     }
     rooms.emplace(msg.room_code, std::move(r));
-    side_owners.erase({msg.room_code, false});
-    side_owners.erase({msg.room_code, true});
     if (has(fault::room_dies_with_creator_connection) && c.created.size() < 64) {
       c.created.push_back(msg.room_code);
     }
