@@ -96,6 +96,10 @@ result<baseline> load_baseline(const std::string& path) {
 void apply_baseline(scenario_result& r, const baseline& b) {
   const std::string* reason = b.find(r.id, r.profile);
   if (reason == nullptr) return;
+  // A server that stopped serving after the scenario fails everyone after
+  // it (a running --target even stops the run): like an ERROR, no baseline
+  // excuses it.
+  if (r.liveness.ran && !r.liveness.passed) return;
   switch (r.outcome) {
     case verdict::fail:
     case verdict::non_strict:

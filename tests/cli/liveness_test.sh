@@ -8,7 +8,8 @@
 # scenario. A server that does not answer at all is one ERROR (exit 3) from
 # the probe before the first scenario; one that answers wrongly is for the
 # scenarios to judge. With --no-liveness-probe the next
-# scenario takes the blame.
+# scenario takes the blame. A baseline listing the guilty scenario does not
+# turn the run green.
 # Usage: liveness_test.sh RUNNER SERVER
 set -uo pipefail
 runner=$1
@@ -85,6 +86,14 @@ jq -e '.results[] | select(.id == "t/exhaust") | (.requirements | index("F-6")) 
   fail "launched: t/exhaust does not name F-6 and the probe"
 [ "$(verdict launched t/later)" = PASS ] || fail "launched: t/later is not PASS (server not restarted?)"
 grep -q 'liveness probe: ' "$out/launched.log" || fail "launched: no probe cost in the summary"
+
+# A baseline listing the guilty scenario does not excuse stopping serving:
+# without that rule this run (t/later passes on the restarted server) was green.
+echo '{"expected_failures": [{"id": "t/exhaust", "reason": "known"}]}' >"$out/baseline.json"
+run baselined 1 --server-cmd "$cmd" --baseline "$out/baseline.json" -x
+jq -e '(.results[] | select(.id == "t/exhaust") | (.expected_failure | not) and .verdict == "FAIL")
+       and .totals.exit_code == 1' "$out/baselined.json" >/dev/null ||
+  fail "baselined: the stop was excused"
 
 # Off: no probe, so the next scenario takes the blame (what the probe is for).
 run off 1 --server-cmd "$cmd" --no-liveness-probe

@@ -259,6 +259,21 @@ const std::string exhaust_own_limit = R"([
   {"expect": "a", "reply": "ErrorTooManyRequests", "then": "closed"}
 ])";
 
+TEST(runner_test, a_baseline_does_not_excuse_a_scenario_after_which_the_server_stopped_serving) {
+  const std::string text = with_request_limit_one(scenario_with("MUST", exhaust_own_limit));
+  h::baseline expected;
+  expected.expected["t/x"] = "known: it exhausts the limit";
+  auto r = run(text, "rate-limit-global");
+  ASSERT_EQ(r.outcome, h::verdict::fail);
+  h::apply_baseline(r, expected);
+  EXPECT_FALSE(r.expected_failure);
+  EXPECT_EQ(h::exit_code(h::tally({r}), false), 1);
+  // A plain failure of the same scenario is excused as before.
+  auto own = run(scenario_with("MUST", create_then_taken), "wrong-error-for-taken-room");
+  h::apply_baseline(own, expected);
+  EXPECT_TRUE(own.expected_failure);
+}
+
 TEST(runner_test, liveness_probe_passes_after_a_scenario_on_a_serving_server) {
   auto r = run(with_request_limit_one(scenario_with("MUST", exhaust_own_limit)));
   EXPECT_EQ(r.outcome, h::verdict::pass) << r.reason;

@@ -151,6 +151,8 @@ struct baseline {
 result<baseline> load_baseline(const std::string& path);
 
 /// Marks results listed in the baseline (expected_failure / unexpected_pass).
+/// ERRORs and results after which the server stopped serving (a failed
+/// liveness probe) are never excused.
 void apply_baseline(std::vector<scenario_result>& results, const baseline& b);
 
 /// Marks one result listed in the baseline.
