@@ -7,12 +7,15 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "gday/cli/program.hpp"
 #include "gday/cli/target_options.hpp"
 #include "gday/harness/coverage.hpp"
+#include "gday/harness/generated.hpp"
 #include "gday/harness/loader.hpp"
 #include "gday/harness/report.hpp"
 #include "gday/harness/suite.hpp"
@@ -46,6 +49,8 @@ int main(int argc, char** argv) try {
       "print requirement -> scenarios; exit 1 if a MUST or SHOULD requirement has none")(
       "coverage-markdown", po::value<std::string>(),
       "write the coverage as Markdown (docs/conformance.md) and exit")(
+      "write-generated", po::value<std::string>(),
+      "rewrite the generated scenarios (vanish/) under DIR, the scenario folder, and exit")(
       "scenarios", po::value(&scenarios_dir), "scenario folder (default: the source tree's)")(
       "exclude", po::value(&excludes)->composing(), "leave out ids matching GLOB (repeatable)")(
       "protocol", po::value(&protocol),
@@ -88,6 +93,32 @@ int main(int argc, char** argv) try {
     return 0;
   }
   if (timeout_scale <= 0) return usage_error("--timeout-scale must be positive");
+  if (vm.count("write-generated")) {
+    const std::string dir = vm["write-generated"].as<std::string>();
+    for (const auto& folder : h::generated_folders()) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir + "/" + folder, ec);
+      if (ec) return fail({h::error::usage, "cannot create " + dir + "/" + folder});
+    }
+    const auto files = h::generated_scenarios();
+    std::set<std::filesystem::path> fresh;
+    for (const auto& file : files) {
+      const auto written = gday::cli::write_report(dir + "/" + file.path, file.text);
+      if (!written) return fail(written.error());
+      fresh.insert(std::filesystem::path(dir) / file.path);
+    }
+    // A file the generator no longer writes would stay in the suite: remove it.
+    for (const auto& folder : h::generated_folders()) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(dir + "/" + folder, ec)) {
+        if (e.path().extension() == ".json" && !fresh.count(e.path())) {
+          std::filesystem::remove(e.path(), ec);
+          std::cout << "removed " << e.path().string() << "\n";
+        }
+      }
+    }
+    return 0;
+  }
 
   auto loaded = h::load_scenarios(scenarios_dir);
   if (!loaded) {
