@@ -234,7 +234,11 @@ class fuzz_run {
           last.signature = again.signature;
         } else {
           ++summary_.unconfirmed;
-          write(fs::path(options_.out_dir) / "unconfirmed" / (id + ".json"), *o.file);
+          // Its id names its path, so that `run-scenarios --scenarios OUT`
+          // still loads the folder (and can replay it).
+          harness::scenario kept = *o.file;
+          kept.id = "unconfirmed/" + id;
+          write(fs::path(options_.out_dir) / "unconfirmed" / (id + ".json"), kept);
           log(id + ": did not happen again; kept as unconfirmed/" + id + ".json");
           return;
         }

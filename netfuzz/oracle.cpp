@@ -24,6 +24,9 @@ constexpr const char* live_a = "live_a";
 constexpr const char* live_b = "live_b";
 constexpr const char* live_room = "live";
 
+// The pause after the client closes a connection with FIN or RST.
+constexpr milliseconds close_pause{10};
+
 step on(step::kind what, const std::string& conn) {
   step st;
   st.what = what;
@@ -54,9 +57,31 @@ void rooms_named(const step& action, std::set<std::string>& out) {
   }
 }
 
+// The steps an action consists of: itself, or a concurrent step's branches.
+std::vector<const step*> leaves(const step& action) {
+  std::vector<const step*> out;
+  if (action.what != step::kind::concurrent) {
+    out.push_back(&action);
+    return out;
+  }
+  for (const auto& branch : action.branches) {
+    for (const auto& st : branch) out.push_back(&st);
+  }
+  return out;
+}
+
+bool writes(const step& st) {
+  return st.what == step::kind::send || st.what == step::kind::send_body ||
+         st.what == step::kind::send_raw;
+}
+
 class builder {
  public:
-  builder(const session& s, const build_options& options) : s_(s), options_(options) {
+  /// `swapped`: the index of a concurrent action whose two sends the core
+  /// handles in the other order (a server may see either first).
+  builder(const session& s, const build_options& options,
+          std::optional<std::size_t> swapped = std::nullopt)
+      : s_(s), options_(options), swapped_(swapped) {
     core::config cfg;
     cfg.profile = s.profile;
     cfg.room_timeout = std::chrono::duration_cast<core::clock_time>(
@@ -70,8 +95,10 @@ class builder {
     std::set<std::string> used;
     std::set<std::string> rooms;
     for (const auto& a : s_.actions) {
-      used.insert(a.conn);
-      rooms_named(a, rooms);
+      for (const step* leaf : leaves(a)) {
+        used.insert(leaf->conn);
+        rooms_named(*leaf, rooms);
+      }
     }
     for (const auto& c : s_.connections) {
       if (used.count(c.name)) conns_.push_back(c);
@@ -90,8 +117,10 @@ class builder {
 
     std::size_t used_actions = 0;
     for (std::size_t i = 0; i < s_.actions.size(); ++i) {
+      current_ = i;
       if (apply(s_.actions[i], (*parsed)[i])) ++used_actions;
     }
+    current_.reset();
     flush_all();
     // Whatever stays open must stay quiet.
     std::vector<std::string> quiet;
@@ -193,11 +222,14 @@ class builder {
       return std::nullopt;
     };
     for (const step& a : actions) {
-      const bool writes = a.what == step::kind::send || a.what == step::kind::send_body ||
-                          a.what == step::kind::send_raw;
       const bool half_close = a.what == step::kind::close && a.how == step::close_mode::half;
-      if (!a.conn.empty() &&
-          (closed.count(a.conn) || (half.count(a.conn) && (writes || half_close)))) {
+      bool unusable = false;
+      for (const step* leaf : leaves(a)) {
+        unusable = unusable || (!leaf->conn.empty() &&
+                                (closed.count(leaf->conn) ||
+                                 (half.count(leaf->conn) && (writes(*leaf) || half_close))));
+      }
+      if (unusable) {
         if (auto failed = flush()) return *failed;
       }
       if (a.what == step::kind::close) (half_close ? half : closed).insert(a.conn);
@@ -215,6 +247,7 @@ class builder {
       now_ += st.duration;
       return true;
     }
+    if (st.what == harness::step::kind::concurrent) return apply_together(action, st);
     const std::string& conn = action.conn;
     if (!ids_.count(conn) || gone_.count(conn) || half_closed_.count(conn)) return false;
     const auto id = ids_[conn];
@@ -250,6 +283,15 @@ class builder {
           gone_.insert(conn);
           pending_.erase(conn);
           core_->closed(id, tick());
+          // Nothing the client can read tells when the server has seen a
+          // FIN or RST; a stated pause lets it, so that what the close
+          // changed shows in the next steps every time the scenario runs
+          // (the expectations hold either way).
+          step pause;
+          pause.what = step::kind::wait;
+          pause.duration = close_pause;
+          steps_.push_back(pause);
+          now_ += close_pause;
         }
         break;
       default:
@@ -263,6 +305,38 @@ class builder {
     // not depend on the split.)
     if (gone_.count(conn) && !client_closed_.count(conn)) {
       steps_[at].chunks = {};
+    }
+    return true;
+  }
+
+  // Two sends on two connections in flight at once (a concurrent step of two
+  // one-send branches): everything due is awaited first, then both are
+  // written at the same time. The core handles them in the listed order, or
+  // the other one when this action is `swapped_`; build_scenario keeps the
+  // pair only when both orders expect the same.
+  bool apply_together(const step& action, const step& st) {
+    if (st.branches.size() != 2) return false;
+    std::vector<const step*> sends;
+    for (const auto& branch : st.branches) {
+      if (branch.size() != 1 || !writes(branch.front())) return false;
+      const std::string& conn = branch.front().conn;
+      if (!ids_.count(conn) || gone_.count(conn) || half_closed_.count(conn)) return false;
+      sends.push_back(&branch.front());
+    }
+    if (sends[0]->conn == sends[1]->conn) return false;
+    for (const auto& c : conns_) flush(c.name);
+    steps_.push_back(action);
+    const std::size_t at = steps_.size() - 1;
+    if (swapped_ && current_ == *swapped_) std::swap(sends[0], sends[1]);
+    for (const step* send : sends) {
+      clean_send_.erase(send->conn);
+      core_->receive(ids_[send->conn], harness::step_bytes(*send, s_.profile, codes_), tick());
+      collect();
+    }
+    // As for one send: bytes the server closes on go out in one write.
+    for (auto& branch : steps_[at].branches) {
+      const std::string& conn = branch.front().conn;
+      if (gone_.count(conn) && !client_closed_.count(conn)) branch.front().chunks = {};
     }
     return true;
   }
@@ -376,8 +450,13 @@ class builder {
   // The requirements the scenario's steps touch.
   std::vector<std::string> requirements() const {
     std::set<std::string> ids;
+    std::vector<const step*> flat;
     for (std::size_t i = 0; i < std::min(actions_end_, steps_.size()); ++i) {
-      const auto& st = steps_[i];
+      for (const step* leaf : leaves(steps_[i])) flat.push_back(leaf);
+      if (steps_[i].what == step::kind::concurrent) ids.insert("F-6");
+    }
+    for (const step* leaf : flat) {
+      const auto& st = *leaf;
       if (st.what == step::kind::send) {
         const std::string t = st.message.value("type", "");
         ids.insert(t == "CreateRoom" ? "M-1" : t == "RecordPublicAddr" ? "M-2" : "M-3");
@@ -397,6 +476,8 @@ class builder {
 
   const session& s_;
   const build_options& options_;
+  std::optional<std::size_t> swapped_;
+  std::optional<std::size_t> current_;  // the action being applied
   core::clock_time now_{std::chrono::seconds(1)};
   std::unique_ptr<core::server_core> core_;
   std::vector<connection> conns_, lazy_;
@@ -417,7 +498,28 @@ class builder {
 
 wire::basic_result<built_scenario, std::string> build_scenario(const session& s,
                                                                const build_options& options) {
-  return builder(s, options).build();
+  auto built = builder(s, options).build();
+  if (!built) return built;
+  // Two requests in flight at once may reach the server in either order:
+  // kept only when the other order expects exactly the same (for example two
+  // ReadyToShare of one room: each side gets ClientContact then PeerContact
+  // either way); otherwise sent one after the other.
+  const std::string expected = harness::write_scenario(built->scenario);
+  for (std::size_t i = 0; i < s.actions.size(); ++i) {
+    if (s.actions[i].what != step::kind::concurrent) continue;
+    auto other = builder(s, options, i).build();
+    if (other && harness::write_scenario(other->scenario) == expected) continue;
+    session one_by_one = s;
+    auto& acts = one_by_one.actions;
+    std::vector<step> in_order;
+    for (const auto& branch : acts[i].branches) {
+      in_order.insert(in_order.end(), branch.begin(), branch.end());
+    }
+    acts.erase(acts.begin() + static_cast<std::ptrdiff_t>(i));
+    acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(i), in_order.begin(), in_order.end());
+    return build_scenario(one_by_one, options);
+  }
+  return built;
 }
 
 }  // namespace gday::netfuzz

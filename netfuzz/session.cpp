@@ -359,6 +359,126 @@ session base_exchange(rng& r, const generator_options& options) {
   return s;
 }
 
+// ---- races --------------------------------------------------------------------
+
+const std::vector<step::close_mode> close_modes = {step::close_mode::fin, step::close_mode::rst,
+                                                   step::close_mode::half};
+
+step close_step(const std::string& conn, step::close_mode how) {
+  step st;
+  st.what = step::kind::close;
+  st.conn = conn;
+  st.how = how;
+  return st;
+}
+
+// A connection name not used yet: `base` with "r", "rr", ... appended.
+std::string fresh_name(const session& s, std::string base) {
+  auto taken = [&](const std::string& n) {
+    return std::any_of(s.connections.begin(), s.connections.end(),
+                       [&](const connection& c) { return c.name == n; });
+  };
+  do base += "r";
+  while (taken(base));
+  return base;
+}
+
+// The mutations that act while requests are in flight: two connections'
+// requests sent at once; a frame cut by a close; a vanished side rejoining
+// on a new connection; a client killed (every connection of a side reset).
+// False when the session has nothing they apply to.
+bool race(session& s, rng& r, unsigned which) {
+  auto& acts = s.actions;
+  switch (which) {
+    case 0: {  // two sends on different connections, in flight at once
+      std::vector<std::size_t> pairs;
+      for (std::size_t i = 0; i + 1 < acts.size(); ++i) {
+        if (sends_request(acts[i]) && sends_request(acts[i + 1]) &&
+            acts[i].conn != acts[i + 1].conn) {
+          pairs.push_back(i);
+        }
+      }
+      if (pairs.empty()) return false;
+      const std::size_t i = r.pick(pairs);
+      step both;
+      both.what = step::kind::concurrent;
+      both.branches = {{acts[i]}, {acts[i + 1]}};
+      if (r.chance(50)) std::swap(both.branches[0], both.branches[1]);
+      acts[i] = std::move(both);
+      acts.erase(acts.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      return true;
+    }
+    case 1: {  // a frame whose rest never comes: the connection closes in between
+      std::vector<std::size_t> sends;
+      for (std::size_t i = 0; i < acts.size(); ++i) {
+        if (acts[i].what == step::kind::send) sends.push_back(i);
+      }
+      if (sends.empty()) return false;
+      const std::size_t i = r.pick(sends);
+      std::string room;
+      const std::string text = body_json(acts[i].message, s.profile, room).dump();
+      step cut = body_step(acts[i].conn, text, room, s.profile, r);
+      cut.length_delta = static_cast<int>(1 + r.below(text.size()));
+      if (r.chance(50)) set_chunks(cut, r);
+      const std::string conn = cut.conn;
+      acts[i] = std::move(cut);
+      acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                  close_step(conn, r.pick(close_modes)));
+      return true;
+    }
+    case 2: {  // a side vanishes and rejoins: its requests again, on a new connection
+      std::vector<std::size_t> sends;
+      for (std::size_t i = 0; i < acts.size(); ++i) {
+        if (acts[i].what == step::kind::send && acts[i].message.contains("is_creator")) {
+          sends.push_back(i);
+        }
+      }
+      if (sends.empty()) return false;
+      const std::size_t i = r.pick(sends);
+      const std::string old = acts[i].conn;
+      const bool is_creator = acts[i].message["is_creator"].get<bool>();
+      int family = 4;
+      for (const auto& c : s.connections) {
+        if (c.name == old) family = c.family;
+      }
+      const std::string fresh = fresh_name(s, old);
+      s.connections.push_back({fresh, family});
+      // The old connection vanishes with this request in flight; the same
+      // side's requests from here on go to the new one, and those it had
+      // sent before are sent again there (a client restarted).
+      std::vector<step> again;
+      for (std::size_t k = 0; k <= i; ++k) {
+        if (acts[k].what != step::kind::send || acts[k].conn != old) continue;
+        const json& m = acts[k].message;
+        if (m.contains("is_creator") ? m["is_creator"] == is_creator
+                                     : is_creator && m.value("type", "") == "CreateRoom") {
+          again.push_back(acts[k]);
+          again.back().conn = fresh;
+        }
+      }
+      for (std::size_t k = i + 1; k < acts.size(); ++k) {
+        if (acts[k].conn == old) acts[k].conn = fresh;
+      }
+      const auto at = acts.begin() + static_cast<std::ptrdiff_t>(i) + 1;
+      const auto after = acts.insert(at, close_step(old, r.pick(close_modes))) + 1;
+      acts.insert(after, again.begin(), again.end());
+      return true;
+    }
+    default: {  // client processes killed: every connection of one side, or both, reset
+      const unsigned sides = static_cast<unsigned>(r.below(3));  // creator, joiner, both
+      bool any = false;
+      for (const auto& c : s.connections) {
+        const bool creator = c.name[0] == 'a';
+        if (sides == 2 || creator == (sides == 0)) {
+          acts.push_back(close_step(c.name, step::close_mode::rst));
+          any = true;
+        }
+      }
+      return any;
+    }
+  }
+}
+
 }  // namespace
 
 void mutate(session& s, rng& r, const generator_options& /*options*/) {
@@ -368,8 +488,9 @@ void mutate(session& s, rng& r, const generator_options& /*options*/) {
     acts.insert(acts.begin() + static_cast<std::ptrdiff_t>(r.below(acts.size() + 1)),
                 std::move(st));
   };
-  const unsigned op = static_cast<unsigned>(r.below(15));
-  if (op == 14 && !acts.empty()) {  // send and vanish: FIN or half-close right after a send
+  const unsigned op = static_cast<unsigned>(r.below(19));
+  if (op >= 15 && race(s, r, op - 15)) return;
+  if (op >= 14 && !acts.empty()) {  // send and vanish: FIN or half-close right after a send
     std::vector<std::size_t> sends;
     for (std::size_t i = 0; i < acts.size(); ++i) {
       if (sends_request(acts[i])) sends.push_back(i);

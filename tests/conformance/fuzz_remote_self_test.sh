@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Self-test of the network fuzzer (issue 6): against `gday-reference-server
 # --fault X` launched by --server-cmd, gday-fuzz-remote must find each of
-# four faults (one of a peer vanishing mid-frame) within 60 s (exit 1) and
+# eight faults (five of peers vanishing with requests in flight, one of them
+# needing resets accumulated over a session) within 60 s each (exit 1) and
 # write a reproducer scenario that
 # run-scenarios then fails on (exit 1) while the fault-free server passes it;
 # against the fault-free server it must find nothing (exit 0). Findings and
@@ -51,7 +52,8 @@ expect_exit 3 --target 127.0.0.1:1 --plain --duration 5
 expect_exit 3 --server-cmd "sleep 30" --duration 5
 
 for fault in wrong-error-for-taken-room own-contact-in-peer-contact crash-on-empty-body \
-  eof-mid-frame-blocks-new-connections; do
+  eof-mid-frame-blocks-new-connections room-dies-with-creator-connection \
+  reset-leaves-room-locked resets-leak-connection-slots dead-side-slot-kept; do
   dir=$out/$fault
   timeout 300 "$fuzzer" --seed 1 --duration 60 --max-findings 1 --out "$dir" \
     --json "$out/$fault.json" --server-cmd "$(server_cmd --fault "$fault")" >"$out/$fault.log" 2>&1

@@ -110,6 +110,69 @@ TEST(oracle_test, liveness_check_follows_the_session) {
   EXPECT_NE(b.file["requirements"].dump().find("F-6"), std::string::npos);
 }
 
+h::step together(h::step first, h::step second) {
+  h::step st;
+  st.what = h::step::kind::concurrent;
+  st.branches = {{std::move(first)}, {std::move(second)}};
+  return st;
+}
+
+// Both sides' ReadyToShare in flight at once: whichever the server reads
+// first, each side gets ClientContact then PeerContact, so the pair stays.
+TEST(oracle_test, requests_in_flight_at_once_stay_together_when_order_does_not_matter) {
+  const auto b =
+      build(session_of({send("a", "CreateRoom"),
+                        together(send("a", "ReadyToShare"), send("b", "ReadyToShare", false))}));
+  const auto& steps = b.file["steps"];
+  ASSERT_GE(steps.size(), 4u) << b.file.dump(1);
+  EXPECT_EQ(steps[2]["concurrent"].size(), 2u) << b.file.dump(1);
+  EXPECT_EQ(steps[3]["replies"][1]["type"], "PeerContact") << b.file.dump(1);
+  EXPECT_EQ(steps[4]["replies"][1]["type"], "PeerContact") << b.file.dump(1);
+}
+
+// ... and holds on the real server, where the two really are in flight at
+// once (both ReadyToShare, then two RecordPublicAddr of one side from two
+// connections, whose order decides nothing either side is told).
+TEST(oracle_test, requests_in_flight_at_once_pass_on_the_embedded_reference) {
+  auto target = h::make_embedded_target(false, "");
+  for (profile p : {profile::v1, profile::v2, profile::v3}) {
+    nf::build_options o;
+    o.id = "fuzz-test";
+    o.settle = std::chrono::milliseconds(20);
+    auto built = nf::build_scenario(
+        session_of({send("a", "CreateRoom"),
+                    together(send("a", "RecordPublicAddr"), send("c", "RecordPublicAddr", false)),
+                    together(send("a", "ReadyToShare"), send("b", "ReadyToShare", false))},
+                   p),
+        o);
+    ASSERT_TRUE(built) << built.error();
+    const std::string text = h::write_scenario(built->scenario);
+    EXPECT_EQ(json::parse(text)["steps"][2]["concurrent"].size(), 2u) << text;
+    auto sc = h::parse_scenario(text, "fuzz-test.json", "fuzz-test");
+    ASSERT_TRUE(sc) << sc.error().what();
+    for (unsigned run = 0; run < 5; ++run) {
+      h::run_options ro;
+      ro.profile = p;
+      const auto r = h::run_scenario(*sc, *target, ro, run);
+      EXPECT_EQ(r.outcome, h::verdict::pass) << r.reason << "\n"
+                                             << h::format_transcript(r.transcript);
+    }
+  }
+}
+
+// Two CreateRoom of one room at once: one gets RoomCreated, the other
+// ErrorRoomTaken, depending on which the server reads first. The oracle
+// cannot know, so the two go one after the other.
+TEST(oracle_test, requests_whose_order_matters_are_sent_one_after_the_other) {
+  const auto b = build(session_of({together(send("a", "CreateRoom"), send("b", "CreateRoom"))}));
+  const auto& steps = b.file["steps"];
+  ASSERT_GE(steps.size(), 4u) << b.file.dump(1);
+  EXPECT_EQ(steps[0]["send"], "a");
+  EXPECT_EQ(steps[1]["reply"], "RoomCreated");
+  EXPECT_EQ(steps[2]["send"], "b");
+  EXPECT_EQ(steps[3]["reply"], "ErrorRoomTaken");
+}
+
 // The oracle's expectations hold on the real reference server, over TLS, on
 // every profile: the network, the runner and the core agree.
 TEST(oracle_test, generated_scenarios_pass_on_the_embedded_reference) {

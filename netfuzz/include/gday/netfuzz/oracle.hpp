@@ -45,6 +45,9 @@ struct built_scenario {
 /// peer vanishes with its request in flight; the request still arrives
 /// first); a connection waiting after ReadyToShare (spec M-7) is never
 /// closed with FIN or RST, since a server may read its queued requests later.
+/// Two sends in flight at once (a `concurrent` action) stay so only when the
+/// reference, run in both orders, is due the same replies on every
+/// connection; otherwise they are written one after the other.
 wire::basic_result<built_scenario, std::string> build_scenario(const session& s,
                                                                const build_options& options);
 

@@ -23,7 +23,8 @@ struct connection {
 
 /// A multi-party session. `actions` are scenario steps (the harness's model,
 /// scenarios/README.md) that act and expect nothing: `send`, `send_body`,
-/// `send_raw`, `close`, `wait`.
+/// `send_raw`, `close`, `wait`, and `concurrent` with two one-send branches
+/// (two requests in flight at once).
 /// What the server should answer comes from the reference (oracle.hpp).
 struct session {
   wire::profile profile = wire::profile::v1;
@@ -67,7 +68,10 @@ class rng {
 /// dropped, added or retyped, bytes cut or appended, empty); the header
 /// changed (version byte, length); the bytes split into small writes with
 /// pauses; raw bytes, a client close (FIN, RST, half-close) or a short wait
-/// inserted.
+/// inserted; and races: a send closed at once (FIN, half-close), two sends in
+/// flight at once, a close between a frame's two halves, a side that
+/// vanishes and rejoins on a new connection, client processes killed (their
+/// connections reset).
 session generate_session(std::uint64_t seed, const generator_options& options);
 
 /// Applies one of the mutations above to `s`.
