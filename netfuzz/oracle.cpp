@@ -184,7 +184,7 @@ class builder {
     for (auto& o : core_->take_outputs()) {
       const std::string& name = names_[o.conn];
       if (client_closed_.count(name)) continue;
-      if (o.what == core::output::kind::close) {
+      if (o.what != core::output::kind::send) {
         closing_.insert(name);
         gone_.insert(name);
         continue;

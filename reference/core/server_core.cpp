@@ -133,6 +133,7 @@ struct server_core::impl {
 
   std::deque<connection_id> run_queue;
   std::vector<output> outputs;
+  std::vector<unsigned> script_seen;  ///< per script rule: requests it applied to so far
   std::uint64_t frames_in = 0;
   std::uint64_t frames_out = 0;
 
@@ -238,13 +239,114 @@ struct server_core::impl {
     }
   }
 
-  void close(connection& c) {
+  void close(connection& c, bool reset = false) {
     if (c.closed) return;
     c.closed = true;
     c.waiting = false;
     drop_frame_timer(c);
     --open_count;
-    outputs.push_back({output::kind::close, c.id, {}});
+    outputs.push_back({reset ? output::kind::reset : output::kind::close, c.id, {}});
+  }
+
+  void trace(trace_event::kind what, connection_id id, std::string bytes = {}, bool reset = false) {
+    if (cfg.trace) cfg.trace({what, id, current, std::move(bytes), reset});
+  }
+
+  // ---- scripted answers (client testing) --------------------------------------
+
+  /// The rule for a frame whose request is `type` ("" if it did not decode).
+  const script_rule* script_for(std::string_view type) {
+    if (cfg.script.empty()) return nullptr;
+    script_seen.resize(cfg.script.size());
+    const script_rule* chosen = nullptr;
+    for (std::size_t i = 0; i < cfg.script.size(); ++i) {
+      const script_rule& rule = cfg.script[i];
+      if (rule.on != "*" && rule.on != type) continue;
+      ++script_seen[i];
+      if (!chosen && (rule.nth == 0 || script_seen[i] == rule.nth)) chosen = &rule;
+    }
+    return chosen;
+  }
+
+  server_msg scripted_reply(server_msg_type type) const {
+    return wire::carries_contact(type) ? contact_reply(type, script_contact()) : reply_of(type);
+  }
+
+  /// Does what `rule` says instead of answering; true when the frame is
+  /// handled (false: answer it normally, then call after_script()).
+  bool run_script(connection& c, const script_rule& rule) {
+    if (rule.unsolicited) send(c, scripted_reply(*rule.unsolicited));
+    using act = script_rule::action;
+    switch (rule.what) {
+      case act::answer:
+        return false;
+      case act::reply:
+        send(c, scripted_reply(rule.reply));
+        break;
+      case act::stall:
+        c.stopped = true;
+        return true;
+      case act::close:
+        close(c);
+        return true;
+      case act::reset:
+        close(c, /*reset=*/true);
+        return true;
+      case act::raw:
+        outputs.push_back({output::kind::send, c.id, rule.raw});
+        break;
+    }
+    if (rule.then_close) close(c);
+    return true;
+  }
+
+  /// Writes the replies to `c` from outputs[from] on as `rule` says.
+  void after_script(connection& c, const script_rule& rule, std::size_t from) {
+    using shape = script_rule::shape;
+    std::vector<output> mine, kept;
+    for (std::size_t i = from; i < outputs.size(); ++i) {
+      auto& o = outputs[i];
+      (o.conn == c.id && o.what == output::kind::send ? mine : kept).push_back(std::move(o));
+    }
+    outputs.resize(from);
+    std::vector<output> shaped;
+    switch (rule.writes) {
+      case shape::whole:
+        shaped = std::move(mine);
+        break;
+      case shape::bytewise:
+        for (const auto& o : mine) {
+          for (char b : o.bytes) shaped.push_back({output::kind::send, c.id, std::string(1, b)});
+        }
+        break;
+      case shape::coalesced: {
+        std::string all;
+        for (const auto& o : mine) all += o.bytes;
+        if (!all.empty()) shaped.push_back({output::kind::send, c.id, std::move(all)});
+        break;
+      }
+      case shape::extra_field:
+        for (auto o : mine) {
+          o.bytes = with_extra_field(o.bytes);
+          shaped.push_back(std::move(o));
+        }
+        break;
+    }
+    // Sends to `c` first, in order; others (PeerContact to the peer, closes) after.
+    outputs.insert(outputs.end(), shaped.begin(), shaped.end());
+    outputs.insert(outputs.end(), kept.begin(), kept.end());
+    if (rule.then_close) close(c);
+  }
+
+  /// A frame whose contact reply body gains `"extra":0` in its innermost
+  /// object (v1: inside the variant; v2/v3: beside "type"); others unchanged.
+  std::string with_extra_field(const std::string& frame) const {
+    std::string body = frame.substr(std::min(frame.size(), wire::header_size));
+    if (body.find("\"local\"") == std::string::npos) return frame;
+    const std::size_t at = cfg.profile == wire::profile::v1 ? body.size() - 2 : body.size() - 1;
+    body.insert(at, ",\"extra\":0");
+    auto framed = wire::encode_frame(body, cfg.profile);
+    return framed ? std::move(framed).value() : frame;
   }
 
   /// After an error reply that leaves the connection open (spec M-6).
@@ -570,6 +672,23 @@ struct server_core::impl {
   void on_frame(connection& c) {
     std::string body = c.decoder.take_body();
     ++frames_in;
+    trace(trace_event::kind::frame, c.id, body);
+    if (!cfg.script.empty()) {
+      auto decoded = wire::decode_client_msg(body, cfg.profile);
+      const std::string type = decoded ? std::string(wire::variant_name(*decoded)) : "";
+      if (const script_rule* rule = script_for(type)) {
+        if (run_script(c, *rule)) return;
+        const std::size_t from = outputs.size();
+        answer(c, std::move(body));
+        after_script(c, *rule, from);
+        return;
+      }
+    }
+    answer(c, std::move(body));
+  }
+
+  /// The normal answer to a frame's body.
+  void answer(connection& c, std::string body) {
     const bool split = c.frame_split;
     c.frame_split = false;
     if (has(fault::split_frame_rejected) && split) {
@@ -795,6 +914,8 @@ void server_core::open(connection_id id, endpoint peer, clock_time now) {
   s.conns.erase(id);
   auto [it, inserted] = s.conns.try_emplace(id, id, peer, s.cfg.profile);
   ++s.open_count;
+  s.trace(trace_event::kind::opened, id,
+          std::visit([](const auto& a) { return wire::to_string(a); }, peer));
   if (s.crashed || s.refusing) s.close(it->second);
   s.finish_call();
 }
@@ -822,6 +943,7 @@ void server_core::end_of_input(connection_id id, clock_time now) {
   c->end_of_input = true;
   if (!c->eof_seen) {
     c->eof_seen = true;
+    s.trace(trace_event::kind::gone, id, "eof");
     s.peer_gone(*c, /*reset=*/false);
   }
   if (s.reading(*c)) s.schedule(*c);
@@ -832,6 +954,7 @@ void server_core::closed(connection_id id, clock_time now) {
   impl& s = *impl_;
   s.run_until(now);
   auto it = s.conns.find(id);
+  if (it != s.conns.end() && !it->second.closed) s.trace(trace_event::kind::gone, id, "closed");
   if (it != s.conns.end()) {
     // Ended by the peer without an EOF first: a reset (or a write to a gone
     // peer failed).
@@ -864,7 +987,29 @@ std::optional<clock_time> server_core::next_deadline() const {
   return next;
 }
 
-std::vector<output> server_core::take_outputs() { return std::exchange(impl_->outputs, {}); }
+std::vector<output> server_core::take_outputs() {
+  auto out = std::exchange(impl_->outputs, {});
+  if (impl_->cfg.trace) {
+    for (const auto& o : out) {
+      impl_->trace(
+          o.what == output::kind::send ? trace_event::kind::sent : trace_event::kind::closed,
+          o.conn, o.what == output::kind::send ? o.bytes : std::string(),
+          o.what == output::kind::reset);
+    }
+  }
+  return out;
+}
+
+wire::full_contact script_contact() {
+  wire::full_contact c;
+  c.local.v4 = wire::socket_addr_v4{{192, 0, 2, 10}, 4000};
+  c.public_.v4 = wire::socket_addr_v4{{198, 51, 100, 20}, 5000};
+  wire::socket_addr_v6 v6;
+  v6.segments = {0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x20};
+  v6.port = 5000;
+  c.public_.v6 = v6;
+  return c;
+}
 
 bool server_core::reading_paused(connection_id id) const {
   const connection* c = impl_->find(id);

@@ -169,6 +169,7 @@ class session : public std::enable_shared_from_this<session> {
         self->queue_.push_back(std::move(out.bytes));
       } else {
         self->close_after_writes_ = true;
+        self->reset_ = out.what == core::output::kind::reset;
       }
       self->pump();
     });
@@ -235,6 +236,14 @@ class session : public std::enable_shared_from_this<session> {
       });
       return;
     }
+    if (close_after_writes_ && reset_) {  // a scripted RST (client testing)
+      closed_ = true;
+      stream_->reset();
+      auto& owner = *owner_;
+      asio::post(owner.core_strand,
+                 [&owner, id = id, self = shared_from_this()] { owner.on_gone(id); });
+      return;
+    }
     if (close_after_writes_) {
       closed_ = true;
       // v1 (gday 0.3.x) ends connections without close_notify; v2/v3 send it.
@@ -256,6 +265,7 @@ class session : public std::enable_shared_from_this<session> {
   bool reading_ = false;
   bool writing_ = false;
   bool close_after_writes_ = false;
+  bool reset_ = false;  // close with an RST
   bool closed_ = false;
 };
 
@@ -350,7 +360,7 @@ void server::impl::after_core_event(std::optional<core::connection_id> reader) {
     auto it = sessions.find(out.conn);
     if (it == sessions.end()) continue;
     touched.insert(out.conn);
-    if (out.what == core::output::kind::close) paused.erase(out.conn);
+    if (out.what != core::output::kind::send) paused.erase(out.conn);
     it->second->deliver(std::move(out));
   }
   open_connections = core->open_connections();

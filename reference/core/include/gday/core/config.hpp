@@ -3,8 +3,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "gday/core/fault.hpp"
+#include "gday/wire/messages.hpp"
 #include "gday/wire/profile.hpp"
 
 namespace gday::core {
@@ -12,6 +17,62 @@ namespace gday::core {
 /// Monotonic time since an arbitrary origin. The core never reads a clock: the
 /// caller passes the current time into every call.
 using clock_time = std::chrono::nanoseconds;
+
+/// For testing clients: what the server does instead of its normal answer to
+/// one request (spec §8). The harness builds these from a client scenario.
+struct script_rule {
+  /// The requests it applies to: a variant name ("CreateRoom",
+  /// "RecordPublicAddr", "ReadyToShare") or "*" (any frame, also one that
+  /// does not decode).
+  std::string on = "*";
+  /// The n-th such request the server receives (1-based, over all
+  /// connections); 0: every one. The first rule that applies wins.
+  unsigned nth = 0;
+  enum class action {
+    answer,  ///< the normal answer, written as `writes` says
+    reply,   ///< `reply` instead of the answer
+    stall,   ///< no answer, and nothing more is read from the connection
+    close,   ///< close the connection at once, no answer
+    reset,   ///< reset the connection at once (TCP RST), no answer
+    raw,     ///< write `raw` (any bytes) instead of the answer
+  };
+  action what = action::answer;
+  /// For `reply`. ClientContact and PeerContact carry `script_contact`.
+  wire::server_msg_type reply = wire::server_msg_type::error_syntax;
+  std::string raw;  ///< for `raw`
+  /// How the replies caused by this request are written to its connection.
+  enum class shape {
+    whole,        ///< one write per reply
+    bytewise,     ///< one byte per write
+    coalesced,    ///< all of them in one write
+    extra_field,  ///< each contact reply with an unknown extra field (serde ignores it)
+  };
+  shape writes = shape::whole;
+  /// A reply written first, before anything the request gets (unsolicited).
+  std::optional<wire::server_msg_type> unsolicited;
+  bool then_close = false;  ///< close the connection after the answer
+};
+
+/// The contact a scripted ClientContact or PeerContact carries: documentation
+/// addresses no real exchange produces (local 192.0.2.10:4000,
+/// public 198.51.100.20:5000 and [2001:db8::20]:5000).
+wire::full_contact script_contact();
+
+/// Something a core saw or did, for recording a conversation.
+struct trace_event {
+  enum class kind {
+    opened,  ///< a connection was accepted
+    frame,   ///< a whole frame arrived; `bytes` is its body
+    sent,    ///< bytes were given to the transport to write
+    closed,  ///< the core closed the connection (`reset`: with an RST)
+    gone,    ///< the peer ended the connection (`bytes` "eof" or "reset")
+  };
+  kind what = kind::opened;
+  std::uint64_t conn = 0;
+  clock_time at{};
+  std::string bytes;
+  bool reset = false;
+};
 
 /// What a server core does; the defaults are upstream's (`-t 600 -r 10`).
 struct config {
@@ -32,6 +93,10 @@ struct config {
   clock_time frame_deadline = std::chrono::seconds(30);
   /// Deliberate deviations from the spec; empty by default.
   fault_set faults;
+  /// Scripted answers for testing clients; empty: the normal server.
+  std::vector<script_rule> script;
+  /// Called for every event of `trace_event`, on the core's thread, when set.
+  std::function<void(const trace_event&)> trace;
 };
 
 }  // namespace gday::core

@@ -37,6 +37,7 @@ struct output {
   enum class kind {
     send,   ///< write `bytes` to `conn`
     close,  ///< close `conn` (after writing everything sent before); `bytes` is empty
+    reset,  ///< as `close`, but with a TCP reset (a scripted answer, client testing)
   };
   kind what = kind::send;
   connection_id conn = 0;
