@@ -111,6 +111,16 @@ class scenario_reader {
     if (const json* settings = find(object, "settings")) read_settings(*settings);
     if (const json* tags = find(object, "tags")) read_tags(*tags);
     if (const json* rooms = find(object, "rooms")) read_rooms(*rooms);
+    if (const json* client = find(object, "client")) {
+      for (const char* key : {"connections", "steps", "rooms"}) {
+        if (find(object, key)) {
+          fail(child(top, key), std::string("a client scenario has no ") + key +
+                                    ": the harness is the server, the clients under test act");
+        }
+      }
+      out_.client = read_client(*client);
+      return std::move(out_);
+    }
     read_connections(require(object, top, "connections"));
     const auto& steps = as_array(require(object, top, "steps"), "/steps");
     if (steps.empty()) fail("/steps", "a scenario needs at least one step");
@@ -122,6 +132,135 @@ class scenario_reader {
   }
 
  private:
+  // --- client scenarios ---------------------------------------------------------
+
+  static std::vector<std::string> read_roles(const json& value, const std::string& pointer) {
+    static constexpr auto words = std::to_array<std::string_view>({"creator", "joiner"});
+    std::vector<std::string> out;
+    const auto& items = as_array(value, pointer);
+    if (items.empty()) fail(pointer, "name at least one role: \"creator\" or \"joiner\"");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      std::string role(as_word(items[i], child(pointer, i), "role", words));
+      if (std::find(out.begin(), out.end(), role) != out.end()) {
+        fail(child(pointer, i), "role " + in_quotes(role) + " is listed twice");
+      }
+      out.push_back(std::move(role));
+    }
+    return out;
+  }
+
+  client_spec read_client(const json& value) {
+    const std::string pointer = "/client";
+    const auto& object = as_object(value, pointer);
+    check_keys(object, pointer, object_kind::client);
+    client_spec c;
+    c.roles = read_roles(require(object, pointer, "roles"), child(pointer, "roles"));
+    c.judged = read_roles(require(object, pointer, "judged"), child(pointer, "judged"));
+    for (std::size_t i = 0; i < c.judged.size(); ++i) {
+      if (std::find(c.roles.begin(), c.roles.end(), c.judged[i]) == c.roles.end()) {
+        fail(child(child(pointer, "judged"), i),
+             "judged role " + in_quotes(c.judged[i]) + " is not in roles");
+      }
+    }
+    if (const json* rules = find(object, "server")) {
+      const std::string at = child(pointer, "server");
+      const auto& items = as_array(*rules, at);
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        c.server.push_back(read_rule(items[i], child(at, i)));
+      }
+    }
+    if (const json* v = find(object, "exit")) {
+      static constexpr auto words = std::to_array<std::string_view>({"success", "failure"});
+      c.expect_success = as_word(*v, child(pointer, "exit"), "exit", words) == "success";
+    }
+    if (const json* v = find(object, "says")) {
+      const std::string at = child(pointer, "says");
+      const auto& items = as_array(*v, at);
+      if (items.empty()) fail(at, "list at least one word, or leave says out");
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string& word = as_string(items[i], child(at, i));
+        if (word.empty()) fail(child(at, i), "an empty word matches any output");
+        c.says.push_back(word);
+      }
+      if (c.expect_success) fail(at, "says is checked only when the exit is a failure");
+    }
+    if (const json* v = find(object, "within_ms")) {
+      c.within = as_ms(*v, child(pointer, "within_ms"), "within_ms");
+    }
+    if (const json* v = find(object, "order")) c.order = as_bool(*v, child(pointer, "order"));
+    if (const json* v = find(object, "room_hash")) {
+      c.room_hash = as_bool(*v, child(pointer, "room_hash"));
+    }
+    if (const json* v = find(object, "prints_peer_contact")) {
+      c.prints_peer_contact = as_bool(*v, child(pointer, "prints_peer_contact"));
+      if (c.prints_peer_contact && !c.expect_success) {
+        fail(child(pointer, "prints_peer_contact"), "a client that fails prints no peer contact");
+      }
+    }
+    return c;
+  }
+
+  core::script_rule read_rule(const json& value, const std::string& pointer) {
+    using act = core::script_rule::action;
+    const auto& object = as_object(value, pointer);
+    check_keys(object, pointer, object_kind::client_rule);
+    core::script_rule r;
+    static constexpr auto requests =
+        std::to_array<std::string_view>({"*", "CreateRoom", "RecordPublicAddr", "ReadyToShare"});
+    r.on = std::string(
+        as_word(require(object, pointer, "on"), child(pointer, "on"), "request", requests));
+    if (const json* v = find(object, "nth")) {
+      r.nth = static_cast<unsigned>(as_integer(*v, child(pointer, "nth"), "nth", 1, 1000000));
+    }
+    static constexpr auto actions =
+        std::to_array<std::string_view>({"answer", "reply", "stall", "close", "raw_hex"});
+    const std::string_view action = one_of(object, pointer, actions, /*required=*/true);
+    const std::string at = child(pointer, action);
+    const json& v = object.at(std::string(action));
+    auto reply_of = [&](const json& name, const std::string& where) {
+      const std::string type = reply_type(name, where);
+      if (type.empty()) fail(where, "name one reply type, not \"*\"");
+      return *wire::server_msg_type_from_name(type);
+    };
+    if (action == "answer" || action == "stall") {
+      if (!as_bool(v, at)) fail(at, std::string(action) + " takes only true");
+      r.what = action == "answer" ? act::answer : act::stall;
+    } else if (action == "reply") {
+      r.what = act::reply;
+      r.reply = reply_of(v, at);
+    } else if (action == "close") {
+      static constexpr auto hows = std::to_array<std::string_view>({"fin", "rst"});
+      r.what = as_word(v, at, "close", hows) == "fin" ? act::close : act::reset;
+    } else {
+      r.what = act::raw;
+      r.raw = hex_bytes(v, at);
+      if (r.raw.empty()) fail(at, "raw_hex needs at least one byte");
+    }
+    if (const json* w = find(object, "writes")) {
+      static constexpr auto shapes =
+          std::to_array<std::string_view>({"whole", "bytewise", "coalesced", "extra_field"});
+      const auto shape = as_word(*w, child(pointer, "writes"), "writes", shapes);
+      using sh = core::script_rule::shape;
+      r.writes = shape == "whole"       ? sh::whole
+                 : shape == "bytewise"  ? sh::bytewise
+                 : shape == "coalesced" ? sh::coalesced
+                                        : sh::extra_field;
+      if (r.what != act::answer) fail(child(pointer, "writes"), "writes applies to answer only");
+    }
+    if (const json* u = find(object, "unsolicited")) {
+      r.unsolicited = reply_of(*u, child(pointer, "unsolicited"));
+    }
+    if (const json* t = find(object, "then")) {
+      static constexpr auto thens = std::to_array<std::string_view>({"closed"});
+      as_word(*t, child(pointer, "then"), "then", thens);
+      if (r.what == act::stall || r.what == act::close || r.what == act::reset) {
+        fail(child(pointer, "then"), "the connection is already stalled or closed");
+      }
+      r.then_close = true;
+    }
+    return r;
+  }
+
   // --- header ---------------------------------------------------------------
 
   void read_id(const json& value) {

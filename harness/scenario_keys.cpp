@@ -7,9 +7,9 @@ namespace {
 
 using keys = std::span<const std::string_view>;
 
-constexpr auto top =
-    std::to_array<std::string_view>({"id", "summary", "requirements", "grade", "profiles",
-                                     "settings", "tags", "rooms", "connections", "steps"});
+constexpr auto top = std::to_array<std::string_view>({"id", "summary", "requirements", "grade",
+                                                      "profiles", "settings", "tags", "rooms",
+                                                      "connections", "steps", "client"});
 constexpr auto settings = std::to_array<std::string_view>(
     {"max_room_timeout", "min_room_timeout", "request_limit", "fresh_server"});
 constexpr auto connection = std::to_array<std::string_view>({"family", "tls", "lazy"});
@@ -38,6 +38,12 @@ constexpr auto reply_pattern =
 constexpr auto alternative =
     std::to_array<std::string_view>({"reply", "replies", "closed", "then", "grade", "note"});
 
+constexpr auto client =
+    std::to_array<std::string_view>({"roles", "judged", "server", "exit", "says", "within_ms",
+                                     "order", "room_hash", "prints_peer_contact"});
+constexpr auto client_rule = std::to_array<std::string_view>(
+    {"on", "nth", "answer", "reply", "stall", "close", "raw_hex", "writes", "unsolicited", "then"});
+
 constexpr auto objects = std::to_array<schema_object>({
     {object_kind::scenario, ""},
     {object_kind::settings, "/properties/settings"},
@@ -61,6 +67,8 @@ constexpr auto objects = std::to_array<schema_object>({
     {object_kind::address_pair, "/$defs/contact_pattern"},
     {object_kind::reply_pattern, "/$defs/reply_pattern/oneOf/1"},
     {object_kind::alternative, "/$defs/alternative"},
+    {object_kind::client, "/properties/client"},
+    {object_kind::client_rule, "/$defs/client_rule"},
 });
 
 }  // namespace
@@ -107,6 +115,10 @@ std::span<const std::string_view> accepted_keys(object_kind kind) noexcept {
       return reply_pattern;
     case object_kind::alternative:
       return alternative;
+    case object_kind::client:
+      return client;
+    case object_kind::client_rule:
+      return client_rule;
   }
   return {};
 }

@@ -169,6 +169,57 @@ json to_json(const step& s) {
   return out;
 }
 
+json to_json(const core::script_rule& r) {
+  using act = core::script_rule::action;
+  using sh = core::script_rule::shape;
+  json out = {{"on", r.on}};
+  if (r.nth) out["nth"] = r.nth;
+  switch (r.what) {
+    case act::answer:
+      out["answer"] = true;
+      break;
+    case act::reply:
+      out["reply"] = std::string(wire::variant_name(r.reply));
+      break;
+    case act::stall:
+      out["stall"] = true;
+      break;
+    case act::close:
+      out["close"] = "fin";
+      break;
+    case act::reset:
+      out["close"] = "rst";
+      break;
+    case act::raw:
+      out["raw_hex"] = base::encode_hex(r.raw);
+      break;
+  }
+  if (r.writes != sh::whole) {
+    out["writes"] = r.writes == sh::bytewise    ? "bytewise"
+                    : r.writes == sh::coalesced ? "coalesced"
+                                                : "extra_field";
+  }
+  if (r.unsolicited) out["unsolicited"] = std::string(wire::variant_name(*r.unsolicited));
+  if (r.then_close) out["then"] = "closed";
+  return out;
+}
+
+json to_json(const client_spec& c) {
+  json out = {{"roles", c.roles}, {"judged", c.judged}};
+  if (!c.server.empty()) {
+    json rules = json::array();
+    for (const auto& r : c.server) rules.push_back(to_json(r));
+    out["server"] = std::move(rules);
+  }
+  if (!c.expect_success) out["exit"] = "failure";
+  if (!c.says.empty()) out["says"] = c.says;
+  if (c.within != client_spec{}.within) out["within_ms"] = c.within.count();
+  if (!c.order) out["order"] = false;
+  if (c.room_hash) out["room_hash"] = true;
+  if (c.prints_peer_contact) out["prints_peer_contact"] = true;
+  return out;
+}
+
 json to_json(const scenario& s) {
   json out = {{"id", s.id},
               {"summary", s.summary},
@@ -182,6 +233,10 @@ json to_json(const scenario& s) {
   if (json needs = settings_of(s.needs); !needs.empty()) out["settings"] = std::move(needs);
   if (!s.tags.empty()) out["tags"] = s.tags;
   if (!s.rooms.empty()) out["rooms"] = s.rooms;
+  if (s.client) {
+    out["client"] = to_json(*s.client);
+    return out;
+  }
   json connections = json::object();
   for (const auto& c : s.connections) {
     json spec = {{"family", c.family}};

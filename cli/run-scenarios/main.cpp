@@ -14,6 +14,7 @@
 
 #include "gday/cli/program.hpp"
 #include "gday/cli/target_options.hpp"
+#include "gday/harness/client_runner.hpp"
 #include "gday/harness/coverage.hpp"
 #include "gday/harness/generated.hpp"
 #include "gday/harness/loader.hpp"
@@ -74,6 +75,18 @@ int main(int argc, char** argv) try {
       "concurrently with the rest; without it they SKIP")("color", po::value(&colour),
                                                           "auto, always or never")(
       "ids", po::value(&selection)->composing(), "scenario ids or globs");
+  po::options_description client_opts(
+      "Testing clients (scenarios/client/; the harness is the server)");
+  std::string creator_cmd, joiner_cmd, client_stdin;
+  double client_timeout = 0;
+  client_opts.add_options()("client", "run the client scenarios against the clients below")(
+      "creator-cmd", po::value(&creator_cmd),
+      "the creator under test: a shell command with {host} {port} {ca} {room} {role} {protocol}")(
+      "joiner-cmd", po::value(&joiner_cmd), "the joiner under test (same placeholders)")(
+      "client-stdin", po::value(&client_stdin), "text given to each client's standard input")(
+      "client-timeout", po::value(&client_timeout),
+      "seconds each client has to end (default: each scenario's within_ms)");
+  opts.add(client_opts);
   po::options_description target_opts("Target (default: the embedded reference server)");
   gday::cli::add_target_options(target_opts, target_flags);
   opts.add(target_opts);
@@ -140,6 +153,13 @@ int main(int argc, char** argv) try {
   }
   auto chosen = h::select_scenarios(*loaded, {selection, excludes});
   if (!chosen) return usage_error(chosen.error().message);
+  // Client scenarios run only with --client, and only they do.
+  const bool client_mode = vm.count("client") > 0;
+  std::erase_if(*chosen,
+                [&](const h::scenario* s) { return s->client.has_value() != client_mode; });
+  if (!client_mode && (vm.count("creator-cmd") || vm.count("joiner-cmd"))) {
+    return usage_error("--creator-cmd and --joiner-cmd need --client");
+  }
   if (vm.count("list")) {
     for (const auto* s : *chosen) {
       std::string reqs;
@@ -150,6 +170,69 @@ int main(int argc, char** argv) try {
     }
     std::printf("%zu scenarios\n", chosen->size());
     return 0;
+  }
+
+  if (client_mode) {
+    if (creator_cmd.empty() && joiner_cmd.empty()) {
+      return usage_error("--client needs --creator-cmd, --joiner-cmd or both");
+    }
+    if (client_timeout < 0) return usage_error("--client-timeout must be positive");
+    h::client_options co;
+    if (!creator_cmd.empty()) co.creator_cmd = creator_cmd;
+    if (!joiner_cmd.empty()) co.joiner_cmd = joiner_cmd;
+    co.stdin_text = client_stdin;
+    co.plain = vm.count("plain") > 0;
+    co.timeout_scale = timeout_scale;
+    co.seed = seed;
+    if (client_timeout > 0) {
+      co.timeout = std::chrono::milliseconds(static_cast<long long>(client_timeout * 1000));
+    }
+    std::vector<wire::profile> profiles;
+    if (protocol.empty() || protocol == "1") {
+      profiles = {wire::profile::v1};
+    } else if (protocol == "all") {
+      profiles = {wire::profile::v1, wire::profile::v2, wire::profile::v3};
+    } else if (auto p = wire::parse_profile(protocol)) {
+      profiles = {*p};
+    } else {
+      return usage_error("with --client, --protocol takes 1, 2, 3 or all, not '" + protocol + "'");
+    }
+    const std::size_t total = h::count_runs(*chosen, profiles);
+    const bool tty = ::isatty(::fileno(stdout)) != 0;
+    h::console_reporter console(stdout, colour == "always" || (colour == "auto" && tty),
+                                vm.count("verbose") > 0, total);
+    h::run_info info;
+    info.target = "clients under test:" +
+                  (creator_cmd.empty() ? std::string() : " creator '" + creator_cmd + "'") +
+                  (joiner_cmd.empty() ? std::string() : " joiner '" + joiner_cmd + "'");
+    info.strict = vm.count("strict") > 0;
+    info.liveness_probe = false;
+    for (int i = 0; i < argc; ++i) info.command_line += (i ? " " : "") + std::string(argv[i]);
+    std::printf("run-scenarios: %zu client scenario runs against %s\n", total, info.target.c_str());
+    std::fflush(stdout);
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<h::scenario_result> results;
+    for (wire::profile p : profiles) {
+      co.profile = p;
+      for (const h::scenario* s : *chosen) {
+        if (std::find(s->profiles.begin(), s->profiles.end(), p) == s->profiles.end()) continue;
+        results.push_back(h::run_client_scenario(*s, co));
+        console.on_result(results.back());
+      }
+    }
+    info.duration_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    console.on_finish(results, info);
+    if (!junit.empty()) {
+      const auto written = gday::cli::write_report(junit, h::to_junit_xml(results, info));
+      if (!written) return fail(written.error());
+    }
+    if (!json_out.empty()) {
+      const auto written =
+          gday::cli::write_report(json_out, h::to_json_report(results, info).dump(2));
+      if (!written) return fail(written.error());
+    }
+    return h::exit_code(h::tally(results), info.strict);
   }
 
   auto chosen_target = gday::cli::make_target(target_flags, vm);

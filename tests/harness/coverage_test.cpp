@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 #include <utility>
@@ -53,12 +54,22 @@ TEST(coverage_test, uncovered_must_or_should_is_not_fully_covered) {
     if (r.level != h::grade::may && r.id != "L-7")
       all.push_back(named("x/" + std::string(r.id), {std::string(r.id)}));
   }
+  for (const auto& r : h::client_requirements()) {
+    if (r.level != h::grade::may)
+      all.push_back(named("x/" + std::string(r.id), {std::string(r.id)}));
+  }
   auto rows = h::compute_coverage(all);
   EXPECT_FALSE(h::fully_covered(rows));
   EXPECT_NE(h::coverage_text(rows).find("L-7  MUST     UNCOVERED"), std::string::npos);
   all.push_back(named("lifecycle/l7", {"L-7"}));
   rows = h::compute_coverage(all);
   EXPECT_TRUE(h::fully_covered(rows));  // MAY requirements may stay uncovered
+  // Client requirements (spec §8) count like the server's.
+  all.erase(
+      std::remove_if(all.begin(), all.end(), [](const h::scenario& s) { return s.id == "x/C-3"; }),
+      all.end());
+  EXPECT_FALSE(h::fully_covered(h::compute_coverage(all)));
+  all.push_back(named("client/c3", {"C-3"}));
   all.push_back(named("x/typo", {"Q-9"}));
   EXPECT_EQ(h::unknown_requirements(all), std::vector<std::string>{"x/typo: Q-9"});
 }

@@ -748,3 +748,62 @@ TEST(loader_test, loads_a_folder_and_collects_every_error) {
 }
 
 }  // namespace
+
+namespace {
+
+// A small valid client scenario that error cases modify.
+json client_base() {
+  return json::parse(R"({
+    "id": "client/base",
+    "summary": "The creator stops on ErrorRoomTaken",
+    "requirements": ["C-3"],
+    "grade": "MUST",
+    "client": {"roles": ["creator"], "judged": ["creator"],
+               "server": [{"on": "CreateRoom", "nth": 2, "reply": "ErrorRoomTaken", "then": "closed"}],
+               "exit": "failure", "says": ["taken"], "within_ms": 3000}
+  })");
+}
+
+load_error client_error_with(const std::function<void(json&)>& change) {
+  json document = client_base();
+  change(document);
+  return error_of(document.dump());
+}
+
+TEST(loader_test, loads_a_client_scenario) {
+  auto s = parse_scenario(client_base().dump(), "x.json");
+  ASSERT_TRUE(s) << s.error().what();
+  ASSERT_TRUE(s->client.has_value());
+  const auto& c = *s->client;
+  EXPECT_EQ(c.roles, std::vector<std::string>{"creator"});
+  ASSERT_EQ(c.server.size(), 1u);
+  EXPECT_EQ(c.server[0].on, "CreateRoom");
+  EXPECT_EQ(c.server[0].nth, 2u);
+  EXPECT_EQ(c.server[0].what, gday::core::script_rule::action::reply);
+  EXPECT_EQ(c.server[0].reply, gday::wire::server_msg_type::error_room_taken);
+  EXPECT_TRUE(c.server[0].then_close);
+  EXPECT_FALSE(c.expect_success);
+  EXPECT_EQ(c.within, std::chrono::milliseconds(3000));
+  EXPECT_TRUE(s->steps.empty());
+}
+
+TEST(loader_test, rejects_client_scenarios_that_do_not_make_sense) {
+  expect_error(client_error_with([](json& d) { d["client"]["judged"] = {"joiner"}; }),
+               "/client/judged/0", "not in roles");
+  expect_error(client_error_with([](json& d) { d["client"]["exit"] = "success"; }), "/client/says",
+               "only when the exit is a failure");
+  expect_error(client_error_with([](json& d) { d["client"]["server"][0]["stall"] = true; }),
+               "/client/server/0", "reply");
+  expect_error(client_error_with([](json& d) { d["client"]["server"][0]["on"] = "Create"; }),
+               "/client/server/0/on", "CreateRoom");
+  expect_error(client_error_with([](json& d) { d["client"]["server"][0]["reply"] = "Nope"; }),
+               "/client/server/0/reply", "unknown reply type");
+  expect_error(client_error_with([](json& d) { d["steps"] = json::array(); }), "/steps",
+               "a client scenario has no steps");
+  expect_error(client_error_with([](json& d) { d["client"]["roles"] = json::array(); }),
+               "/client/roles", "at least one role");
+  expect_error(client_error_with([](json& d) { d["client"]["whatever"] = 1; }), "/client",
+               "whatever");
+}
+
+}  // namespace

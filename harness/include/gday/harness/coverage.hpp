@@ -22,13 +22,16 @@ struct requirement {
 /// Every server requirement of spec §1-§6, in spec order.
 std::span<const requirement> server_requirements() noexcept;
 
+/// The client requirements of spec §8 (C-1..C-4), judged by client scenarios.
+std::span<const requirement> client_requirements() noexcept;
+
 /// One row of the coverage table.
 struct coverage_row {
   const requirement* req = nullptr;
   std::vector<const scenario*> scenarios;  ///< those that list the requirement
 };
 
-/// The table, in spec order.
+/// The table, in spec order (server requirements, then client ones).
 std::vector<coverage_row> compute_coverage(const std::vector<scenario>& scenarios);
 
 /// Requirement IDs that scenarios name but the spec does not have.

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gday/core/config.hpp"
 #include "gday/wire/profile.hpp"
 
 namespace gday::harness {
@@ -115,6 +116,24 @@ struct settings {
 };
 
 /// One scenario, validated.
+/// The client part of a scenario (scenarios/client/): the harness plays the
+/// server, scripted by `server`, and judges the clients under test from the
+/// recording of what they sent and from their processes (spec §8).
+struct client_spec {
+  std::vector<std::string> roles;         ///< the sides that run: "creator", "joiner"
+  std::vector<std::string> judged;        ///< the sides whose client is judged (a subset)
+  std::vector<core::script_rule> server;  ///< scripted answers, the first that applies wins
+  bool expect_success = true;  ///< the judged clients exit 0; else non-zero (SHOULD, C-3)
+  /// On failure: one of these words (any case) in the client's output names
+  /// the problem (SHOULD, C-3). Empty: not checked.
+  std::vector<std::string> says;
+  std::chrono::milliseconds within{10000};  ///< the judged clients end by then (a hang fails, C-3)
+  bool order = true;                        ///< C-1/C-2: the requests' order, from the recording
+  bool room_hash = false;            ///< C-4 (MAY): a v1 room_code is SHA-256 of the room text
+  bool prints_peer_contact = false;  ///< on success, the output holds the peer's address
+  bool operator==(const client_spec&) const = default;
+};
+
 struct scenario {
   std::string id;       ///< "lifecycle/code-free-after-exchange" (= path under scenarios/)
   std::string file;     ///< where it was loaded from
@@ -126,7 +145,8 @@ struct scenario {
   std::vector<connection_spec> connections;
   std::vector<std::string> rooms;  ///< room-code variables, random per run
   std::vector<step> steps;
-  std::vector<std::string> tags;  ///< e.g. "slow", "robustness"
+  std::vector<std::string> tags;      ///< e.g. "slow", "robustness"
+  std::optional<client_spec> client;  ///< set: a client scenario (no connections or steps)
   bool operator==(const scenario&) const = default;
 };
 

@@ -31,10 +31,12 @@ enum class object_kind {
   address_pair,         ///< {"v4", "v6"}: a local_contact or a contact pattern
   reply_pattern,        ///< a reply pattern given as an object
   alternative,          ///< one entry of "any_of"
+  client,               ///< "client" (a client scenario)
+  client_rule,          ///< one entry of "client"/"server"
 };
 
 /// Number of object kinds (for iterating over them).
-inline constexpr int object_kind_count = static_cast<int>(object_kind::alternative) + 1;
+inline constexpr int object_kind_count = static_cast<int>(object_kind::client_rule) + 1;
 
 /// The keys the loader accepts in an object of `kind`.
 std::span<const std::string_view> accepted_keys(object_kind kind) noexcept;

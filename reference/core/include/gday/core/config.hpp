@@ -51,6 +51,7 @@ struct script_rule {
   /// A reply written first, before anything the request gets (unsolicited).
   std::optional<wire::server_msg_type> unsolicited;
   bool then_close = false;  ///< close the connection after the answer
+  friend bool operator==(const script_rule&, const script_rule&) = default;
 };
 
 /// The contact a scripted ClientContact or PeerContact carries: documentation

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Testing clients (run-scenarios --client) through the real binaries:
+# gday-reference-client passes every client scenario on every profile, both
+# roles under test and one role at a time (the other played in-process);
+# a client that hangs is killed at its deadline and fails; a client that
+# does nothing fails every scenario; bad flags are usage errors (exit 2).
+# Usage: client_mode_test.sh RUNNER CLIENT
+set -uo pipefail
+runner=$1
+client=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+if ! command -v jq >/dev/null; then
+  echo "jq is missing (scripts/install-deps installs it)"
+  exit 1
+fi
+failures=0
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+creator="$client --creator --room {room} --port {port} --ca {ca} --timeout 2 --protocol {protocol}"
+joiner="$client --joiner --room {room} --port {port} --ca {ca} --timeout 2 --protocol {protocol}"
+
+# run NAME WANT_EXIT ARGS...: runs run-scenarios --client with a JSON report.
+run() {
+  local name=$1 want=$2
+  shift 2
+  "$runner" --client --color never --json "$out/$name.json" "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    fail "$name: exit $rc, expected $want"
+    tail -30 "$out/$name.log"
+  fi
+}
+count() { jq "[.results[] | select(.verdict == \"$2\")] | length" "$out/$1.json"; }
+
+run both 0 --protocol all --creator-cmd "$creator" --joiner-cmd "$joiner"
+[ "$(count both FAIL)" -eq 0 ] && [ "$(count both PASS)" -ge 45 ] ||
+  fail "both roles: $(count both PASS) PASS, $(count both FAIL) FAIL"
+
+run joiner-only 0 --joiner-cmd "$joiner"
+[ "$(count joiner-only PASS)" -ge 5 ] && [ "$(count joiner-only FAIL)" -eq 0 ] ||
+  fail "joiner only: $(count joiner-only PASS) PASS, $(count joiner-only FAIL) FAIL"
+
+# A client that never ends: killed at its deadline, FAIL, and quickly.
+start=$(date +%s)
+run hangs 1 --creator-cmd "sleep 60" --client-timeout 1 client/creator-room-taken
+[ $(($(date +%s) - start)) -le 10 ] || fail "a hanging client was not killed at its deadline"
+jq -e '.results[0].verdict == "FAIL" and (.results[0].reason | test("killed"))' \
+  "$out/hangs.json" >/dev/null || fail "hang: $(jq -c '.results[0] | [.verdict, .reason]' "$out/hangs.json")"
+
+# A client that does nothing and exits 0 fails every scenario (no false green).
+run does-nothing 1 --creator-cmd true --joiner-cmd true --client-timeout 1
+[ "$(count does-nothing PASS)" -eq 0 ] && [ "$(count does-nothing NON-STRICT)" -eq 0 ] ||
+  fail "a client that does nothing: $(count does-nothing PASS) PASS, $(count does-nothing NON-STRICT) NON-STRICT"
+
+# A client that reports errors but exits 0: NON-STRICT, not PASS; --strict fails the run.
+wrap="$out/exit0.sh"
+printf '#!/bin/sh\n"$@"\nexit 0\n' >"$wrap"
+chmod +x "$wrap"
+run exit-zero 0 --creator-cmd "$wrap $creator" client/creator-room-taken
+jq -e '.results[0].verdict == "NON-STRICT"' "$out/exit-zero.json" >/dev/null ||
+  fail "exit 0 on error: $(jq -c '.results[0] | [.verdict, .reason]' "$out/exit-zero.json")"
+run exit-zero-strict 1 --strict --creator-cmd "$wrap $creator" client/creator-room-taken
+
+# Usage errors.
+run no-command 2
+"$runner" --creator-cmd true >"$out/no-client.log" 2>&1
+[ $? -eq 2 ] || fail "--creator-cmd without --client is not a usage error"
+
+[ "$failures" -eq 0 ] && echo "client mode: all checks passed"
+exit $((failures > 0))
