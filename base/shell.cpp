@@ -15,4 +15,16 @@ std::string shell_quote(std::string_view text) {
   return out;
 }
 
+std::string expand_placeholders(std::string command,
+                                const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [name, value] : values) {
+    const std::string key = "{" + name + "}";
+    for (auto at = command.find(key); at != std::string::npos;
+         at = command.find(key, at + value.size())) {
+      command.replace(at, key.size(), value);
+    }
+  }
+  return command;
+}
+
 }  // namespace gday::base

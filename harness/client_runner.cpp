@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "gday/base/hex.hpp"
+#include "gday/base/shell.hpp"
 #include "gday/client/client.hpp"
 #include "gday/net/tls.hpp"
 #include "gday/server/server.hpp"
@@ -32,24 +32,39 @@ using clock_type = std::chrono::steady_clock;
 
 // ---- the recording --------------------------------------------------------------
 
+/// Whole frames out of the bytes sent on each connection, however they were
+/// split into writes (scripted bytewise replies): one incremental decoder per
+/// connection. After a bad header a connection yields nothing more.
+class frame_splitter {
+ public:
+  explicit frame_splitter(wire::profile p) : profile_(p) {}
+  std::vector<std::string> add(std::uint64_t conn, std::string_view bytes) {
+    using state = wire::frame_decoder::state;
+    auto& d = decoders_.try_emplace(conn, profile_).first->second;
+    std::vector<std::string> bodies;
+    while (!bytes.empty() && d.status() != state::failed) {
+      bytes.remove_prefix(d.feed(bytes));
+      if (d.status() == state::frame_ready) bodies.push_back(d.take_body());
+    }
+    return bodies;
+  }
+
+ private:
+  wire::profile profile_;
+  std::map<std::uint64_t, wire::frame_decoder> decoders_;
+};
+
 /// What the scripted server saw and did, in the core's order.
 class recorder {
  public:
+  explicit recorder(wire::profile p) : profile_(p) {}
   void add(const core::trace_event& e) {
     std::lock_guard lock(mutex_);
     events_.push_back(e);
     if (e.what == core::trace_event::kind::sent && !room_created_) {
-      // Replies may be written in pieces (bytewise): whole frames only.
-      std::string& b = unread_[e.conn];
-      b += e.bytes;
-      while (b.size() >= wire::header_size) {
-        const std::size_t length =
-            (static_cast<std::size_t>(static_cast<unsigned char>(b[1])) << 8) |
-            static_cast<unsigned char>(b[2]);
-        if (b.size() < wire::header_size + length) break;
-        auto m = wire::decode_server_msg(b.substr(wire::header_size, length), profile_);
+      for (const auto& body : frames_.add(e.conn, e.bytes)) {
+        auto m = wire::decode_server_msg(body, profile_);
         if (m && m->type == wire::server_msg_type::room_created) room_created_ = true;
-        b.erase(0, wire::header_size + length);
       }
     }
     changed_.notify_all();
@@ -63,25 +78,17 @@ class recorder {
     std::lock_guard lock(mutex_);
     return events_;
   }
-  void set_profile(wire::profile p) { profile_ = p; }
 
  private:
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<core::trace_event> events_;
-  std::map<std::uint64_t, std::string> unread_;  // sent bytes not yet a whole frame
+  wire::profile profile_;
+  frame_splitter frames_{profile_};
   bool room_created_ = false;
-  wire::profile profile_ = wire::profile::v1;
 };
 
 // ---- processes --------------------------------------------------------------------
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
 
 std::string read_all(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -166,7 +173,7 @@ struct item {
 
 std::vector<item> items_of(const std::vector<core::trace_event>& events, wire::profile p) {
   std::vector<item> out;
-  std::map<std::uint64_t, std::string> sent;  // undecoded bytes per connection
+  frame_splitter frames(p);
   for (const auto& e : events) {
     if (e.what == core::trace_event::kind::frame) {
       item it{e.conn, true, "", std::nullopt, "", std::nullopt};
@@ -181,25 +188,14 @@ std::vector<item> items_of(const std::vector<core::trace_event>& events, wire::p
       }
       out.push_back(std::move(it));
     } else if (e.what == core::trace_event::kind::sent) {
-      std::string& buf = sent[e.conn];
-      buf += e.bytes;
-      wire::frame_decoder d(p);
-      std::size_t used = 0;
-      while (used < buf.size()) {
-        used += d.feed(std::string_view(buf).substr(used));
-        if (d.status() != wire::frame_decoder::state::frame_ready) break;
-        const std::string body = d.take_body();
+      for (const auto& body : frames.add(e.conn, e.bytes)) {
         item it{e.conn, false, "", std::nullopt, "", std::nullopt};
         if (auto m = wire::decode_server_msg(body, p)) {
           it.type = std::string(wire::variant_name(m->type));
           if (wire::carries_contact(m->type)) it.contact = m->contact;
         }
         out.push_back(std::move(it));
-        buf.erase(0, used);
-        used = 0;
-        d = wire::frame_decoder(p);
       }
-      if (d.status() == wire::frame_decoder::state::failed) buf.clear();
     }
   }
   return out;
@@ -317,8 +313,7 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
   } remove_dir{dir};
   const fs::path ca_file = dir / "ca.pem";
   const fs::path stdin_file = dir / "stdin";
-  auto recording = std::make_shared<recorder>();
-  recording->set_profile(options.profile);
+  auto recording = std::make_shared<recorder>(options.profile);
   server::config cfg;
   cfg.core.profile = options.profile;
   cfg.core.request_limit = 100000;
@@ -368,14 +363,13 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
     if (auto cmd = command_of(role)) {
       auto p = std::make_unique<client_process>();
       p->role = role;
-      std::string c = *cmd;
-      c = replace_all(c, "{host}", "127.0.0.1");
-      c = replace_all(c, "{port}", std::to_string(port));
-      c = replace_all(c, "{ca}", ca_file.string());
-      c = replace_all(c, "{room}", room);
-      c = replace_all(c, "{role}", role);
-      c = replace_all(c, "{protocol}",
-                      std::to_string(static_cast<int>(wire::version_byte(options.profile))));
+      const std::string c = base::expand_placeholders(
+          *cmd, {{"host", "127.0.0.1"},
+                 {"port", std::to_string(port)},
+                 {"ca", ca_file.string()},
+                 {"room", room},
+                 {"role", role},
+                 {"protocol", std::to_string(wire::version_byte(options.profile))}});
       p->start(c, dir, stdin_file);
       processes.push_back(std::move(p));
     } else {

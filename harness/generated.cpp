@@ -50,44 +50,17 @@ constexpr variant variants[] = {{close_kind::fin, false},  {close_kind::fin, tru
 /// The stated delay of the "later" variants.
 constexpr int later_ms = 20;
 
-const char* how_name(close_kind k) {
-  switch (k) {
-    case close_kind::fin:
-      return "fin";
-    case close_kind::rst:
-      return "rst";
-    case close_kind::half:
-      return "half";
-  }
-  return "fin";
-}
+// Names, indexed by the enums above.
+constexpr const char* how_names[] = {"fin", "rst", "half"};
+constexpr const char* request_names[] = {"CreateRoom", "RecordPublicAddr", "ReadyToShare"};
+constexpr const char* request_words[] = {"create", "record", "ready"};
+
+const char* how_name(close_kind k) { return how_names[static_cast<int>(k)]; }
+const char* request_name(request r) { return request_names[static_cast<int>(r)]; }
+const char* request_word(request r) { return request_words[static_cast<int>(r)]; }
 
 std::string tag(const variant& v) {
   return std::string(how_name(v.how)) + (v.later ? "_later" : "_now");
-}
-
-const char* request_name(request r) {
-  switch (r) {
-    case request::create:
-      return "CreateRoom";
-    case request::record:
-      return "RecordPublicAddr";
-    case request::ready:
-      return "ReadyToShare";
-  }
-  return "CreateRoom";
-}
-
-const char* request_word(request r) {
-  switch (r) {
-    case request::create:
-      return "create";
-    case request::record:
-      return "record";
-    case request::ready:
-      return "ready";
-  }
-  return "create";
 }
 
 std::string file_id(const point& p) {

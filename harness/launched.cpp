@@ -58,14 +58,6 @@ bool port_accepts(std::uint16_t port) {
   return !ec;
 }
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t at = text.find(from); at != std::string::npos;
-       at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
 class launched_target;
 
 // Runs jobs one at a time on a thread of its own, which lives as long as the
@@ -277,12 +269,12 @@ class launched_target final : public target {
     }
     const std::uint16_t port = free_port_pair();
     if (port == 0) return unusable("cannot find a free port");
-    std::string cmd = options_.command;
-    cmd = replace_all(cmd, "{port}", std::to_string(port));
-    cmd = replace_all(cmd, "{cert}", dir_ + "/cert.pem");
-    cmd = replace_all(cmd, "{key}", dir_ + "/key.pem");
-    cmd = replace_all(cmd, "{timeout}", std::to_string(timeout));
-    cmd = replace_all(cmd, "{request_limit}", std::to_string(limit));
+    const std::string cmd =
+        base::expand_placeholders(options_.command, {{"port", std::to_string(port)},
+                                                     {"cert", dir_ + "/cert.pem"},
+                                                     {"key", dir_ + "/key.pem"},
+                                                     {"timeout", std::to_string(timeout)},
+                                                     {"request_limit", std::to_string(limit)}});
     auto p = std::make_shared<process>();
     p->port = port;
     p->key = key;

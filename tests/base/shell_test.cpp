@@ -38,4 +38,12 @@ TEST(shell_test, the_shell_reads_back_the_original_text) {
   }
 }
 
+TEST(shell_test, expands_every_placeholder_and_leaves_other_text) {
+  EXPECT_EQ(gday::base::expand_placeholders("srv -a {host}:{port} -b [::1]:{port} {other}",
+                                            {{"host", "127.0.0.1"}, {"port", "2311"}}),
+            "srv -a 127.0.0.1:2311 -b [::1]:2311 {other}");
+  // A value that holds its own placeholder is not expanded again.
+  EXPECT_EQ(gday::base::expand_placeholders("{a}{a}", {{"a", "{a}"}}), "{a}{a}");
+}
+
 }  // namespace
