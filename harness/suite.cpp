@@ -180,4 +180,40 @@ suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
   return report;
 }
 
+suite_report run_client_suite(const std::vector<const scenario*>& scenarios,
+                              const client_options& clients,
+                              const std::vector<wire::profile>& profiles, const run_options& run,
+                              const std::function<void(const scenario_result&)>& on_result) {
+  suite_report report;
+  report.info.target =
+      "clients under test:" +
+      (clients.creator_cmd ? " creator '" + *clients.creator_cmd + "'" : std::string()) +
+      (clients.joiner_cmd ? " joiner '" + *clients.joiner_cmd + "'" : std::string());
+  report.info.started_at = iso_now();
+  report.info.strict = run.strict;
+  report.info.liveness_probe = false;  // the harness is the server: nothing to probe
+  const auto started = std::chrono::steady_clock::now();
+  client_options options = clients;
+  bool stop = false;
+  for (wire::profile p : profiles) {
+    options.profile = p;
+    for (const scenario* s : scenarios) {
+      if (stop) break;
+      if (!applies(*s, p)) continue;
+      scenario_result r = run_client_scenario(*s, options);
+      r.rerun =
+          run.rerun_prefix + " --protocol " + std::to_string(wire::version_byte(p)) + " " + s->id;
+      if (run.expected) apply_baseline(r, *run.expected);
+      if (on_result) on_result(r);
+      stop = run.fail_fast && fails_run(r, run.strict);
+      report.results.push_back(std::move(r));
+    }
+  }
+  report.info.duration_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.totals = tally(report.results);
+  report.exit_code = exit_code(report.totals, run.strict);
+  return report;
+}
+
 }  // namespace gday::harness

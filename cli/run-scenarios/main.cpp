@@ -2,7 +2,8 @@
 // against the embedded reference server (default), a server it launches
 // (--server-cmd) or one already running (--target), and reports per scenario
 // and per requirement. Exit: 0 all MUST passed, 1 a MUST failed (or an
-// expected failure passed), 2 usage or scenario-file error, 3 target error.
+// expected failure passed), 2 usage or scenario-file error or nothing tested
+// (every selected run skipped), 3 target error.
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -12,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "gday/base/shell.hpp"
 #include "gday/cli/program.hpp"
 #include "gday/cli/target_options.hpp"
 #include "gday/harness/client_runner.hpp"
@@ -24,6 +26,7 @@
 namespace po = boost::program_options;
 namespace h = gday::harness;
 namespace wire = gday::wire;
+namespace base = gday::base;
 
 namespace {
 
@@ -102,7 +105,7 @@ int main(int argc, char** argv) try {
   if (vm.count("help")) {
     std::cout << opts
               << "\nExit codes: 0 all MUST passed, 1 a MUST failed, 2 usage or "
-                 "scenario-file error, 3 target unreachable or crashed.\n";
+                 "scenario-file error or nothing tested, 3 target unreachable or crashed.\n";
     return 0;
   }
   if (timeout_scale <= 0) return usage_error("--timeout-scale must be positive");
@@ -155,10 +158,18 @@ int main(int argc, char** argv) try {
   if (!chosen) return usage_error(chosen.error().message);
   // Client scenarios run only with --client, and only they do.
   const bool client_mode = vm.count("client") > 0;
+  const bool selected = !chosen->empty();
   std::erase_if(*chosen,
                 [&](const h::scenario* s) { return s->client.has_value() != client_mode; });
-  if (!client_mode && (vm.count("creator-cmd") || vm.count("joiner-cmd"))) {
-    return usage_error("--creator-cmd and --joiner-cmd need --client");
+  if (selected && chosen->empty()) {
+    return usage_error(client_mode
+                           ? "no client scenario selected (client scenarios are under client/)"
+                           : "only client scenarios selected: they run with --client");
+  }
+  if (!client_mode) {
+    for (const char* flag : {"creator-cmd", "joiner-cmd", "client-stdin", "client-timeout"}) {
+      if (vm.count(flag)) return usage_error(std::string("--") + flag + " needs --client");
+    }
   }
   if (vm.count("list")) {
     for (const auto* s : *chosen) {
@@ -172,67 +183,90 @@ int main(int argc, char** argv) try {
     return 0;
   }
 
+  std::optional<h::baseline> expected;
+  if (!baseline_file.empty()) {
+    auto b = h::load_baseline(baseline_file);
+    if (!b) return usage_error(b.error().message);
+    expected = std::move(*b);
+  }
+  h::run_options run;
+  run.timeout_scale = timeout_scale;
+  run.jobs = jobs;
+  run.seed = seed;
+  run.fail_fast = vm.count("fail-fast") > 0;
+  run.strict = vm.count("strict") > 0;
+  run.slow = vm.count("slow") > 0;
+  run.liveness_probe = vm.count("no-liveness-probe") == 0;
+  run.expected = expected ? &*expected : nullptr;
+  run.rerun_prefix =
+      std::string(argv[0]) +
+      (vm.count("scenarios") ? " --scenarios " + base::shell_quote(scenarios_dir) : std::string());
+  const bool tty = ::isatty(::fileno(stdout)) != 0;
+  const bool use_colour = colour == "always" || (colour == "auto" && tty);
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  // What a run reports and exits with; a run that tested nothing is not a pass.
+  auto finish_run = [&](h::suite_report& report, h::console_reporter& console) {
+    report.info.command_line = command_line;
+    console.on_finish(report.results, report.info);
+    if (!junit.empty()) {
+      const auto written =
+          gday::cli::write_report(junit, h::to_junit_xml(report.results, report.info));
+      if (!written) return fail(written.error());
+    }
+    if (!json_out.empty()) {
+      const auto written =
+          gday::cli::write_report(json_out, h::to_json_report(report.results, report.info).dump(2));
+      if (!written) return fail(written.error());
+    }
+    if (!report.results.empty() && report.totals.skipped == report.results.size()) {
+      return usage_error("nothing was tested: every selected run was skipped (" +
+                         report.results.front().reason + ")");
+    }
+    return report.exit_code;
+  };
+
   if (client_mode) {
     if (creator_cmd.empty() && joiner_cmd.empty()) {
       return usage_error("--client needs --creator-cmd, --joiner-cmd or both");
     }
+    // The harness is the server: flags that choose one would be ignored.
+    for (const char* flag :
+         {"server-cmd", "target", "target-v6", "ca", "insecure", "sni", "room-timeout",
+          "request-limit", "allow-non-loopback", "embedded-fault", "no-liveness-probe", "slow"}) {
+      if (vm.count(flag))
+        return usage_error(std::string("--") + flag + " does not apply to --client");
+    }
     if (client_timeout < 0) return usage_error("--client-timeout must be positive");
-    h::client_options co;
-    if (!creator_cmd.empty()) co.creator_cmd = creator_cmd;
-    if (!joiner_cmd.empty()) co.joiner_cmd = joiner_cmd;
-    co.stdin_text = client_stdin;
-    co.plain = vm.count("plain") > 0;
-    co.timeout_scale = timeout_scale;
-    co.seed = seed;
+    h::client_options clients;
+    if (!creator_cmd.empty()) clients.creator_cmd = creator_cmd;
+    if (!joiner_cmd.empty()) clients.joiner_cmd = joiner_cmd;
+    clients.stdin_text = client_stdin;
+    clients.plain = vm.count("plain") > 0;
+    clients.timeout_scale = timeout_scale;
+    clients.seed = seed;
     if (client_timeout > 0) {
-      co.timeout = std::chrono::milliseconds(static_cast<long long>(client_timeout * 1000));
+      clients.timeout = std::chrono::milliseconds(static_cast<long long>(client_timeout * 1000));
     }
     std::vector<wire::profile> profiles;
-    if (protocol.empty() || protocol == "1") {
-      profiles = {wire::profile::v1};
-    } else if (protocol == "all") {
+    if (protocol.empty() || protocol == "all") {
       profiles = {wire::profile::v1, wire::profile::v2, wire::profile::v3};
     } else if (auto p = wire::parse_profile(protocol)) {
       profiles = {*p};
     } else {
       return usage_error("with --client, --protocol takes 1, 2, 3 or all, not '" + protocol + "'");
     }
+    run.rerun_prefix +=
+        " --client" +
+        (creator_cmd.empty() ? "" : " --creator-cmd " + base::shell_quote(creator_cmd)) +
+        (joiner_cmd.empty() ? "" : " --joiner-cmd " + base::shell_quote(joiner_cmd));
     const std::size_t total = h::count_runs(*chosen, profiles);
-    const bool tty = ::isatty(::fileno(stdout)) != 0;
-    h::console_reporter console(stdout, colour == "always" || (colour == "auto" && tty),
-                                vm.count("verbose") > 0, total);
-    h::run_info info;
-    info.target = "clients under test:" +
-                  (creator_cmd.empty() ? std::string() : " creator '" + creator_cmd + "'") +
-                  (joiner_cmd.empty() ? std::string() : " joiner '" + joiner_cmd + "'");
-    info.strict = vm.count("strict") > 0;
-    info.liveness_probe = false;
-    for (int i = 0; i < argc; ++i) info.command_line += (i ? " " : "") + std::string(argv[i]);
-    std::printf("run-scenarios: %zu client scenario runs against %s\n", total, info.target.c_str());
+    h::console_reporter console(stdout, use_colour, vm.count("verbose") > 0, total);
+    std::printf("run-scenarios: %zu client scenario runs\n", total);
     std::fflush(stdout);
-    const auto started = std::chrono::steady_clock::now();
-    std::vector<h::scenario_result> results;
-    for (wire::profile p : profiles) {
-      co.profile = p;
-      for (const h::scenario* s : *chosen) {
-        if (std::find(s->profiles.begin(), s->profiles.end(), p) == s->profiles.end()) continue;
-        results.push_back(h::run_client_scenario(*s, co));
-        console.on_result(results.back());
-      }
-    }
-    info.duration_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    console.on_finish(results, info);
-    if (!junit.empty()) {
-      const auto written = gday::cli::write_report(junit, h::to_junit_xml(results, info));
-      if (!written) return fail(written.error());
-    }
-    if (!json_out.empty()) {
-      const auto written =
-          gday::cli::write_report(json_out, h::to_json_report(results, info).dump(2));
-      if (!written) return fail(written.error());
-    }
-    return h::exit_code(h::tally(results), info.strict);
+    auto report = h::run_client_suite(*chosen, clients, profiles, run,
+                                      [&](const h::scenario_result& r) { console.on_result(r); });
+    return finish_run(report, console);
   }
 
   auto chosen_target = gday::cli::make_target(target_flags, vm);
@@ -255,28 +289,9 @@ int main(int argc, char** argv) try {
   } else {
     return usage_error("--protocol takes 1, 2, 3, all or auto, not '" + protocol + "'");
   }
-
-  std::optional<h::baseline> expected;
-  if (!baseline_file.empty()) {
-    auto b = h::load_baseline(baseline_file);
-    if (!b) return usage_error(b.error().message);
-    expected = std::move(*b);
-  }
-  options.run.timeout_scale = timeout_scale;
-  options.run.jobs = jobs;
-  options.run.seed = seed;
-  options.run.fail_fast = vm.count("fail-fast") > 0;
-  options.run.strict = vm.count("strict") > 0;
-  options.run.slow = vm.count("slow") > 0;
-  options.run.liveness_probe = vm.count("no-liveness-probe") == 0;
-  options.run.expected = expected ? &*expected : nullptr;
-  options.run.rerun_prefix =
-      std::string(argv[0]) +
-      (vm.count("scenarios") ? " --scenarios '" + scenarios_dir + "'" : std::string());
+  options.run = run;
 
   const std::size_t total = h::count_runs(*chosen, options.profiles);
-  const bool tty = ::isatty(::fileno(stdout)) != 0;
-  const bool use_colour = colour == "always" || (colour == "auto" && tty);
   h::console_reporter console(stdout, use_colour, vm.count("verbose") > 0, total);
   std::printf("run-scenarios: %zu scenario runs against %s\n", total, target.describe().c_str());
   std::fflush(stdout);
@@ -296,19 +311,7 @@ int main(int argc, char** argv) try {
 
   auto report = h::run_suite(*chosen, target, options,
                              [&](const h::scenario_result& r) { console.on_result(r); });
-  for (int i = 0; i < argc; ++i) report.info.command_line += (i ? " " : "") + std::string(argv[i]);
-  console.on_finish(report.results, report.info);
-  if (!junit.empty()) {
-    const auto written =
-        gday::cli::write_report(junit, h::to_junit_xml(report.results, report.info));
-    if (!written) return fail(written.error());
-  }
-  if (!json_out.empty()) {
-    const auto written =
-        gday::cli::write_report(json_out, h::to_json_report(report.results, report.info).dump(2));
-    if (!written) return fail(written.error());
-  }
-  return report.exit_code;
+  return finish_run(report, console);
 } catch (const std::exception& e) {
   std::fprintf(stderr, "run-scenarios: %s\n", e.what());
   return h::exit_code(h::error::usage);

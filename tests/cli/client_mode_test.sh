@@ -10,15 +10,7 @@ runner=$1
 client=$2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-if ! command -v jq >/dev/null; then
-  echo "jq is missing (scripts/install-deps installs it)"
-  exit 1
-fi
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+. "$(dirname "$0")/lib.sh"
 creator="$client --creator --room {room} --port {port} --ca {ca} --timeout 2 --protocol {protocol}"
 joiner="$client --joiner --room {room} --port {port} --ca {ca} --timeout 2 --protocol {protocol}"
 
@@ -69,5 +61,23 @@ run no-command 2
 "$runner" --creator-cmd true >"$out/no-client.log" 2>&1
 [ $? -eq 2 ] || fail "--creator-cmd without --client is not a usage error"
 
-[ "$failures" -eq 0 ] && echo "client mode: all checks passed"
-exit $((failures > 0))
+# The baseline and -x work as for servers: a listed failure is XFAIL (exit 0),
+# a listed pass is XPASS (exit 1); -x starts nothing after the first failure.
+echo '{"expected_failures": [{"id": "client/creator-room-taken", "reason": "known"}]}' >"$out/baseline.json"
+run xfail 0 --baseline "$out/baseline.json" --creator-cmd "sleep 60" --client-timeout 1 \
+  client/creator-room-taken
+run xpass 1 --baseline "$out/baseline.json" --creator-cmd "$creator" client/creator-room-taken
+run fail-fast 1 -x --creator-cmd "sleep 60" --client-timeout 1 client/creator-room-taken \
+  client/creator-stall-at-create
+[ "$(jq '.results | length' "$out/fail-fast.json")" -eq 1 ] || fail "-x ran on after a failure"
+
+# Nothing tested is not a pass: every run skipped, or a selection of the other kind.
+run all-skipped 2 --joiner-cmd "$joiner" client/creator-room-taken
+grep -q "nothing was tested" "$out/all-skipped.log" || fail "all skipped: no message"
+"$runner" client/creator-room-taken >"$out/server-mode.log" 2>&1
+[ $? -eq 2 ] || fail "a client scenario selected without --client is not a usage error"
+run server-ids 2 --creator-cmd true messages/create-room
+# Flags that choose a server would be ignored with --client: usage errors.
+run server-flag 2 --creator-cmd true --server-cmd 'x {port}'
+
+finish "client mode"

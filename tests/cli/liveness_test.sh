@@ -21,15 +21,7 @@ cleanup() {
   rm -rf "$out"
 }
 trap cleanup EXIT
-if ! command -v jq >/dev/null; then
-  echo "jq is missing (scripts/install-deps installs it)"
-  exit 1
-fi
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+. "$(dirname "$0")/lib.sh"
 
 mkdir -p "$out/scenarios/t"
 cat >"$out/scenarios/t/exhaust.json" <<'JSON'

@@ -9,15 +9,7 @@ set -uo pipefail
 runner=$1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-if ! command -v jq >/dev/null; then
-  echo "jq is missing (scripts/install-deps installs it)"
-  exit 1
-fi
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+. "$(dirname "$0")/lib.sh"
 selection='json/address-display-*'
 
 # run NAME EXIT FLAGS...: runs the selection, checks the exit code and that

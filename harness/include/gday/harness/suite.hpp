@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gday/harness/client_runner.hpp"
 #include "gday/harness/error.hpp"
 #include "gday/harness/report.hpp"
 #include "gday/harness/runner.hpp"
@@ -63,5 +64,14 @@ struct suite_report {
 suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
                        const suite_options& options,
                        const std::function<void(const scenario_result&)>& on_result);
+
+/// The same for client scenarios (run-scenarios --client): each runs against
+/// the clients of `clients`, one after another, on every profile of
+/// `profiles` it applies to. From `run`: strict, fail_fast, expected (the
+/// baseline) and rerun_prefix, as for servers.
+suite_report run_client_suite(const std::vector<const scenario*>& scenarios,
+                              const client_options& clients,
+                              const std::vector<wire::profile>& profiles, const run_options& run,
+                              const std::function<void(const scenario_result&)>& on_result);
 
 }  // namespace gday::harness
