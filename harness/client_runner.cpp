@@ -1,7 +1,9 @@
 #include "gday/harness/client_runner.hpp"
 
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -105,6 +107,7 @@ struct client_process {
   fs::path out_file, err_file;
   bool hung = false;
   int status = -1;
+  int signal = 0;  ///< the signal that ended it, when one did (a crash)
   std::string start_error;
   milliseconds took{0};
 
@@ -143,6 +146,9 @@ struct client_process {
     child.wait(ec);
     took = std::chrono::duration_cast<milliseconds>(clock_type::now() - started);
     status = child.exit_code();
+    // A client that dies of a signal did not report anything: a crash.
+    const int native = child.native_exit_code();
+    if (!hung && WIFSIGNALED(native)) signal = WTERMSIG(native);
     // Whatever the client left running in its group goes too.
     ::kill(-child.id(), SIGKILL);
   }
@@ -436,10 +442,11 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
     t.conn = p->role;
     std::string output = tail(p->output(), 2000);
     std::replace(output.begin(), output.end(), '\n', ' ');
-    t.text = (p->start_error.empty() ? (p->hung ? "killed at its deadline"
-                                                : "exited with status " + std::to_string(p->status))
-                                     : "could not start: " + p->start_error) +
-             " after " + std::to_string(p->took.count()) + " ms: " + p->command +
+    std::string end = "exited with status " + std::to_string(p->status);
+    if (p->hung) end = "killed at its deadline";
+    if (p->signal != 0) end = "killed by signal " + std::to_string(p->signal);
+    if (!p->start_error.empty()) end = "could not start: " + p->start_error;
+    t.text = end + " after " + std::to_string(p->took.count()) + " ms: " + p->command +
              (output.empty() ? std::string("; no output") : "; output: " + output);
     r.transcript.push_back(std::move(t));
   }
@@ -452,6 +459,11 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
     if (!is_judged(p->role)) continue;
     if (!p->start_error.empty()) {
       return finish(verdict::error, "the " + p->role + " could not start: " + p->start_error);
+    }
+    if (p->signal != 0) {
+      return finish(verdict::fail, "the " + p->role + " was killed by signal " +
+                                       std::to_string(p->signal) + " (" + ::strsignal(p->signal) +
+                                       "): it crashed instead of reporting the problem (C-3)");
     }
     if (p->hung) {
       return finish(verdict::fail, "the " + p->role + " did not end within " +

@@ -42,6 +42,12 @@ run hangs 1 --creator-cmd "sleep 60" --client-timeout 1 client/creator-room-take
 jq -e '.results[0].verdict == "FAIL" and (.results[0].reason | test("killed"))' \
   "$out/hangs.json" >/dev/null || fail "hang: $(jq -c '.results[0] | [.verdict, .reason]' "$out/hangs.json")"
 
+# A client that crashes (dies of a signal) on the error fails: it reported nothing.
+run crashes 1 --creator-cmd "$client --creator --room {room} --port {port} --ca {ca} --timeout 2 || kill -SEGV \$\$" \
+  client/creator-room-taken
+jq -e '.results[0].verdict == "FAIL" and (.results[0].reason | test("signal 11"))' \
+  "$out/crashes.json" >/dev/null || fail "crash: $(jq -c '.results[0] | [.verdict, .reason]' "$out/crashes.json")"
+
 # A client that does nothing and exits 0 fails every scenario (no false green).
 run does-nothing 1 --creator-cmd true --joiner-cmd true --client-timeout 1
 [ "$(count does-nothing PASS)" -eq 0 ] && [ "$(count does-nothing NON-STRICT)" -eq 0 ] ||
