@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "gday/base/process.hpp"
 #include "gday/base/shell.hpp"
 #include "gday/harness/target.hpp"
 
@@ -121,16 +122,12 @@ struct process {
   std::string key;  // settings it runs with
 
   ~process() {
-    // Boost.Process 1.81's wait_for() installs a SIGCHLD handler that
-    // recurses forever when several children exist; poll running() instead.
+    // Not Boost.Process's wait_for(): see base/process.hpp.
     std::error_code ec;
     if (child.valid() && child.running(ec)) {
       ::kill(child.id(), SIGTERM);
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-      while (child.running(ec) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-      if (child.running(ec)) child.terminate(ec);
+      if (!base::wait_for_exit(child.id(), deadline) && child.running(ec)) child.terminate(ec);
     }
     if (child.valid()) child.wait(ec);
     if (reader.joinable()) reader.join();
@@ -289,6 +286,7 @@ class launched_target final : public target {
           bp::std_in < bp::null,
           bp::extend::on_exec_setup =
               [parent](auto&) {
+                base::close_on_exec_from(3);  // none of the harness's sockets
                 ::prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (::getppid() != parent) ::_exit(127);
               },
