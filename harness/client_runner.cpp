@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "gday/base/process.hpp"
 #include "gday/base/shell.hpp"
 #include "gday/client/client.hpp"
 #include "gday/net/tls.hpp"
@@ -34,9 +35,10 @@ using clock_type = std::chrono::steady_clock;
 
 // ---- the recording --------------------------------------------------------------
 
-/// Whole frames out of the bytes sent on each connection, however they were
-/// split into writes (scripted bytewise replies): one incremental decoder per
-/// connection. After a bad header a connection yields nothing more.
+/// Whole frames out of the bytes sent (or received) on each connection,
+/// however they were split into writes (scripted bytewise replies, a client's
+/// own writes): one incremental decoder per connection. After a bad header a
+/// connection yields nothing more.
 class frame_splitter {
  public:
   explicit frame_splitter(wire::profile p) : profile_(p) {}
@@ -122,7 +124,8 @@ struct client_process {
         bp::std_err > err_file.string(), bp::std_in < stdin_file.string(),
         bp::extend::on_exec_setup =
             [parent](auto&) {
-              ::setpgid(0, 0);  // its own group: its children die with it
+              ::setpgid(0, 0);              // its own group: its children die with it
+              base::close_on_exec_from(3);  // no other run's sockets
               ::prctl(PR_SET_PDEATHSIG, SIGKILL);
               if (::getppid() != parent) ::_exit(127);
             },
@@ -134,11 +137,7 @@ struct client_process {
   void finish(clock_type::time_point until, clock_type::time_point started) {
     if (!start_error.empty()) return;
     std::error_code ec;
-    while (child.running(ec) && clock_type::now() < until) {
-      child.wait_for(std::min<clock_type::duration>(until - clock_type::now(), milliseconds(50)),
-                     ec);
-    }
-    if (child.running(ec)) {
+    if (!base::wait_for_exit(child.id(), until) && child.running(ec)) {
       hung = true;
       ::kill(-child.id(), SIGKILL);
       ::kill(child.id(), SIGKILL);
@@ -177,22 +176,27 @@ struct item {
   std::optional<wire::full_contact> contact;
 };
 
+/// Requests in the order they arrived (not the order the server processed
+/// them: a connection waiting after ReadyToShare or stalled reads nothing, but
+/// what its client sent meanwhile counts), replies in the order they were sent.
 std::vector<item> items_of(const std::vector<core::trace_event>& events, wire::profile p) {
   std::vector<item> out;
-  frame_splitter frames(p);
+  frame_splitter frames(p), requests(p);
   for (const auto& e : events) {
-    if (e.what == core::trace_event::kind::frame) {
-      item it{e.conn, true, "", std::nullopt, "", std::nullopt};
-      if (auto m = wire::decode_client_msg(e.bytes, p)) {
-        it.type = std::string(wire::variant_name(*m));
-        std::visit(
-            [&](const auto& r) {
-              it.room_code = r.room_code;
-              if constexpr (requires { r.is_creator; }) it.is_creator = r.is_creator;
-            },
-            *m);
+    if (e.what == core::trace_event::kind::received) {
+      for (const auto& body : requests.add(e.conn, e.bytes)) {
+        item it{e.conn, true, "", std::nullopt, "", std::nullopt};
+        if (auto m = wire::decode_client_msg(body, p)) {
+          it.type = std::string(wire::variant_name(*m));
+          std::visit(
+              [&](const auto& r) {
+                it.room_code = r.room_code;
+                if constexpr (requires { r.is_creator; }) it.is_creator = r.is_creator;
+              },
+              *m);
+        }
+        out.push_back(std::move(it));
       }
-      out.push_back(std::move(it));
     } else if (e.what == core::trace_event::kind::sent) {
       for (const auto& body : frames.add(e.conn, e.bytes)) {
         item it{e.conn, false, "", std::nullopt, "", std::nullopt};
@@ -231,6 +235,7 @@ std::string order_violation(const std::vector<item>& items,
   bool created = false, create_sent = false;
   std::map<std::uint64_t, int> unanswered;  // requests per connection without a reply yet
   std::map<std::uint64_t, bool> waiting;    // after ReadyToShare, before PeerContact/error
+  std::map<std::uint64_t, bool> recorded;   // sent RecordPublicAddr
   int records_open = 0, readies = 0;
   for (const auto& it : items) {
     if (!mine(it)) continue;
@@ -259,10 +264,17 @@ std::string order_violation(const std::vector<item>& items,
       }
       create_sent = true;
     }
-    if (it.type == "RecordPublicAddr") ++records_open;
+    if (it.type == "RecordPublicAddr") {
+      ++records_open;
+      recorded[it.conn] = true;
+    }
     if (it.type == "ReadyToShare") {
       if (records_open > 0) {
         return "sent ReadyToShare before every RecordPublicAddr was answered (C-2)";
+      }
+      if (!recorded[it.conn]) {
+        return "sent ReadyToShare on a connection that sent no RecordPublicAddr (C-2: "
+               "ReadyToShare on one of the connections it recorded)";
       }
       if (++readies > 1) return "sent ReadyToShare twice (C-2: exactly one)";
       waiting[it.conn] = true;
@@ -409,7 +421,9 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
     return (it == roles.end() ? std::string("conn") : it->second) + "#" + std::to_string(id);
   };
   const auto origin = events.empty() ? core::clock_time{} : events.front().at;
+  frame_splitter arriving(options.profile);
   for (const auto& e : events) {
+    if (e.what == core::trace_event::kind::frame) continue;  // shown when it arrived
     transcript_entry t;
     t.at_ms = std::chrono::duration<double, std::milli>(e.at - origin).count();
     t.conn = conn_name(e.conn);
@@ -417,13 +431,20 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
       case core::trace_event::kind::opened:
         t.text = "connected from " + e.bytes;
         break;
-      case core::trace_event::kind::frame: {
+      case core::trace_event::kind::received:
+        // The bytes as they arrived, and the requests they complete.
         t.what = transcript_entry::kind::received;
         t.bytes = e.bytes;
-        auto m = wire::decode_client_msg(e.bytes, options.profile);
-        t.decoded = m ? std::string(wire::variant_name(*m)) : "not a request: " + m.error().what();
+        for (const auto& body : arriving.add(e.conn, e.bytes)) {
+          auto m = wire::decode_client_msg(body, options.profile);
+          t.decoded +=
+              (t.decoded.empty() ? "" : " + ") +
+              (m ? std::string(wire::variant_name(*m)) : "not a request: " + m.error().what());
+        }
+        if (t.decoded.empty()) t.decoded = "(no whole frame)";
         break;
-      }
+      case core::trace_event::kind::frame:
+        break;
       case core::trace_event::kind::sent:
         t.what = transcript_entry::kind::sent;
         t.bytes = e.bytes;
@@ -443,7 +464,10 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
     std::string output = tail(p->output(), 2000);
     std::replace(output.begin(), output.end(), '\n', ' ');
     std::string end = "exited with status " + std::to_string(p->status);
-    if (p->hung) end = "killed at its deadline";
+    if (p->hung) {
+      end = spec.exit == client_exit::waiting ? "still waiting at its deadline (allowed), stopped"
+                                              : "killed at its deadline";
+    }
     if (p->signal != 0) end = "killed by signal " + std::to_string(p->signal);
     if (!p->start_error.empty()) end = "could not start: " + p->start_error;
     t.text = end + " after " + std::to_string(p->took.count()) + " ms: " + p->command +
@@ -465,7 +489,7 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
                                        std::to_string(p->signal) + " (" + ::strsignal(p->signal) +
                                        "): it crashed instead of reporting the problem (C-3)");
     }
-    if (p->hung) {
+    if (p->hung && spec.exit != client_exit::waiting) {
       return finish(verdict::fail, "the " + p->role + " did not end within " +
                                        std::to_string(scaled.count()) +
                                        " ms and was killed (C-3: a client never hangs)");
@@ -504,7 +528,7 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
       }
     }
     const std::string output = p->output();
-    if (spec.expect_success) {
+    if (spec.exit == client_exit::success) {
       if (p->status != 0) {
         return finish(verdict::fail, "the " + p->role + " exited with status " +
                                          std::to_string(p->status) + ": " + tail(output));
@@ -533,7 +557,7 @@ scenario_result run_client_scenario(const scenario& s, const client_options& opt
               "the " + p->role + "'s output does not show the peer's contact: " + tail(output));
         }
       }
-    } else {
+    } else if (spec.exit == client_exit::failure) {
       if (p->status == 0) {
         lowered.push_back("the " + p->role +
                           " exited with status 0 after the failure (C-3: SHOULD exit non-zero)");

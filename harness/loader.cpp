@@ -170,8 +170,12 @@ class scenario_reader {
       }
     }
     if (const json* v = find(object, "exit")) {
-      static constexpr auto words = std::to_array<std::string_view>({"success", "failure"});
-      c.expect_success = as_word(*v, child(pointer, "exit"), "exit", words) == "success";
+      static constexpr auto words =
+          std::to_array<std::string_view>({"success", "failure", "waiting"});
+      const auto word = as_word(*v, child(pointer, "exit"), "exit", words);
+      c.exit = word == "success"   ? client_exit::success
+               : word == "failure" ? client_exit::failure
+                                   : client_exit::waiting;
     }
     if (const json* v = find(object, "says")) {
       const std::string at = child(pointer, "says");
@@ -182,7 +186,9 @@ class scenario_reader {
         if (word.empty()) fail(child(at, i), "an empty word matches any output");
         c.says.push_back(word);
       }
-      if (c.expect_success) fail(at, "says is checked only when the exit is a failure");
+      if (c.exit != client_exit::failure) {
+        fail(at, "says is checked only when the exit is a failure");
+      }
     }
     if (const json* v = find(object, "within_ms")) {
       c.within = as_ms(*v, child(pointer, "within_ms"), "within_ms");
@@ -193,7 +199,7 @@ class scenario_reader {
     }
     if (const json* v = find(object, "prints_peer_contact")) {
       c.prints_peer_contact = as_bool(*v, child(pointer, "prints_peer_contact"));
-      if (c.prints_peer_contact && !c.expect_success) {
+      if (c.prints_peer_contact && c.exit != client_exit::success) {
         fail(child(pointer, "prints_peer_contact"), "a client that fails prints no peer contact");
       }
     }
@@ -209,6 +215,11 @@ class scenario_reader {
         std::to_array<std::string_view>({"*", "CreateRoom", "RecordPublicAddr", "ReadyToShare"});
     r.on = std::string(
         as_word(require(object, pointer, "on"), child(pointer, "on"), "request", requests));
+    if (const json* v = find(object, "role")) {
+      static constexpr auto words = std::to_array<std::string_view>({"creator", "joiner"});
+      r.role = std::string(as_word(*v, child(pointer, "role"), "role", words));
+      if (r.on == "*") fail(child(pointer, "role"), "role needs a request in on, not \"*\"");
+    }
     if (const json* v = find(object, "nth")) {
       r.nth = static_cast<unsigned>(as_integer(*v, child(pointer, "nth"), "nth", 1, 1000000));
     }
@@ -237,14 +248,15 @@ class scenario_reader {
       if (r.raw.empty()) fail(at, "raw_hex needs at least one byte");
     }
     if (const json* w = find(object, "writes")) {
-      static constexpr auto shapes =
-          std::to_array<std::string_view>({"whole", "bytewise", "coalesced", "extra_field"});
+      static constexpr auto shapes = std::to_array<std::string_view>(
+          {"whole", "bytewise", "coalesced", "extra_field", "largest"});
       const auto shape = as_word(*w, child(pointer, "writes"), "writes", shapes);
       using sh = core::script_rule::shape;
-      r.writes = shape == "whole"       ? sh::whole
-                 : shape == "bytewise"  ? sh::bytewise
-                 : shape == "coalesced" ? sh::coalesced
-                                        : sh::extra_field;
+      r.writes = shape == "whole"         ? sh::whole
+                 : shape == "bytewise"    ? sh::bytewise
+                 : shape == "coalesced"   ? sh::coalesced
+                 : shape == "extra_field" ? sh::extra_field
+                                          : sh::largest;
       if (r.what != act::answer) fail(child(pointer, "writes"), "writes applies to answer only");
     }
     if (const json* u = find(object, "unsolicited")) {

@@ -41,8 +41,9 @@ constexpr auto alternative =
 constexpr auto client =
     std::to_array<std::string_view>({"roles", "judged", "server", "exit", "says", "within_ms",
                                      "order", "room_hash", "prints_peer_contact"});
-constexpr auto client_rule = std::to_array<std::string_view>(
-    {"on", "nth", "answer", "reply", "stall", "close", "raw_hex", "writes", "unsolicited", "then"});
+constexpr auto client_rule =
+    std::to_array<std::string_view>({"on", "role", "nth", "answer", "reply", "stall", "close",
+                                     "raw_hex", "writes", "unsolicited", "then"});
 
 constexpr auto objects = std::to_array<schema_object>({
     {object_kind::scenario, ""},

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "probe.hpp"
@@ -193,21 +194,51 @@ suite_report run_client_suite(const std::vector<const scenario*>& scenarios,
   report.info.strict = run.strict;
   report.info.liveness_probe = false;  // the harness is the server: nothing to probe
   const auto started = std::chrono::steady_clock::now();
-  client_options options = clients;
-  bool stop = false;
+  // Every (profile, scenario) run is independent (a server, a room and a
+  // folder of its own), so up to `run.jobs` run at once; results keep the
+  // order of a one-at-a-time run.
+  struct one_run {
+    wire::profile profile;
+    const scenario* s;
+    std::optional<scenario_result> result;
+  };
+  std::vector<one_run> work;
   for (wire::profile p : profiles) {
-    options.profile = p;
     for (const scenario* s : scenarios) {
-      if (stop) break;
-      if (!applies(*s, p)) continue;
-      scenario_result r = run_client_scenario(*s, options);
-      r.rerun =
-          run.rerun_prefix + " --protocol " + std::to_string(wire::version_byte(p)) + " " + s->id;
-      if (run.expected) apply_baseline(r, *run.expected);
-      if (on_result) on_result(r);
-      stop = run.fail_fast && fails_run(r, run.strict);
-      report.results.push_back(std::move(r));
+      if (applies(*s, p)) work.push_back({p, s, std::nullopt});
     }
+  }
+  std::mutex mutex;
+  std::size_t next = 0;
+  bool stop = false;
+  auto worker = [&] {
+    while (true) {
+      std::size_t i = 0;
+      {
+        std::lock_guard lock(mutex);
+        if (stop || next == work.size()) return;
+        i = next++;
+      }
+      client_options options = clients;
+      options.profile = work[i].profile;
+      scenario_result r = run_client_scenario(*work[i].s, options);
+      r.rerun = run.rerun_prefix + " --protocol " +
+                std::to_string(wire::version_byte(work[i].profile)) + " " + work[i].s->id;
+      if (run.expected) apply_baseline(r, *run.expected);
+      std::lock_guard lock(mutex);
+      if (on_result) on_result(r);
+      if (run.fail_fast && fails_run(r, run.strict)) stop = true;
+      work[i].result = std::move(r);
+    }
+  };
+  const unsigned jobs = std::clamp<unsigned>(run.jobs, 1, 64);
+  std::vector<std::thread> threads;
+  for (unsigned j = 1; j < std::min<std::size_t>(jobs, work.size()); ++j)
+    threads.emplace_back(worker);
+  worker();
+  for (auto& th : threads) th.join();
+  for (auto& w : work) {
+    if (w.result) report.results.push_back(std::move(*w.result));
   }
   report.info.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -173,6 +173,7 @@ json to_json(const core::script_rule& r) {
   using act = core::script_rule::action;
   using sh = core::script_rule::shape;
   json out = {{"on", r.on}};
+  if (!r.role.empty()) out["role"] = r.role;
   if (r.nth) out["nth"] = r.nth;
   switch (r.what) {
     case act::answer:
@@ -195,9 +196,10 @@ json to_json(const core::script_rule& r) {
       break;
   }
   if (r.writes != sh::whole) {
-    out["writes"] = r.writes == sh::bytewise    ? "bytewise"
-                    : r.writes == sh::coalesced ? "coalesced"
-                                                : "extra_field";
+    out["writes"] = r.writes == sh::bytewise      ? "bytewise"
+                    : r.writes == sh::coalesced   ? "coalesced"
+                    : r.writes == sh::extra_field ? "extra_field"
+                                                  : "largest";
   }
   if (r.unsolicited) out["unsolicited"] = std::string(wire::variant_name(*r.unsolicited));
   if (r.then_close) out["then"] = "closed";
@@ -211,7 +213,9 @@ json to_json(const client_spec& c) {
     for (const auto& r : c.server) rules.push_back(to_json(r));
     out["server"] = std::move(rules);
   }
-  if (!c.expect_success) out["exit"] = "failure";
+  if (c.exit != client_exit::success) {
+    out["exit"] = c.exit == client_exit::failure ? "failure" : "waiting";
+  }
   if (!c.says.empty()) out["says"] = c.says;
   if (c.within != client_spec{}.within) out["within_ms"] = c.within.count();
   if (!c.order) out["order"] = false;

@@ -254,14 +254,16 @@ struct server_core::impl {
 
   // ---- scripted answers (client testing) --------------------------------------
 
-  /// The rule for a frame whose request is `type` ("" if it did not decode).
-  const script_rule* script_for(std::string_view type) {
+  /// The rule for a frame whose request is `type` ("" if it did not decode)
+  /// from `role` ("creator", "joiner", or "" if it did not decode).
+  const script_rule* script_for(std::string_view type, std::string_view role) {
     if (cfg.script.empty()) return nullptr;
     script_seen.resize(cfg.script.size());
     const script_rule* chosen = nullptr;
     for (std::size_t i = 0; i < cfg.script.size(); ++i) {
       const script_rule& rule = cfg.script[i];
       if (rule.on != "*" && rule.on != type) continue;
+      if (!rule.role.empty() && rule.role != role) continue;
       ++script_seen[i];
       if (!chosen && (rule.nth == 0 || script_seen[i] == rule.nth)) chosen = &rule;
     }
@@ -331,6 +333,12 @@ struct server_core::impl {
           shaped.push_back(std::move(o));
         }
         break;
+      case shape::largest:
+        for (auto o : mine) {
+          o.bytes = padded_to_largest(o.bytes);
+          shaped.push_back(std::move(o));
+        }
+        break;
     }
     // Sends to `c` first, in order; others (PeerContact to the peer, closes) after.
     outputs.insert(outputs.end(), shaped.begin(), shaped.end());
@@ -345,6 +353,15 @@ struct server_core::impl {
     if (body.find("\"local\"") == std::string::npos) return frame;
     const std::size_t at = cfg.profile == wire::profile::v1 ? body.size() - 2 : body.size() - 1;
     body.insert(at, ",\"extra\":0");
+    auto framed = wire::encode_frame(body, cfg.profile);
+    return framed ? std::move(framed).value() : frame;
+  }
+
+  /// A frame whose body is padded with trailing spaces (JSON whitespace,
+  /// which serde_json accepts) to the largest body the profile allows.
+  std::string padded_to_largest(const std::string& frame) const {
+    std::string body = frame.substr(std::min(frame.size(), wire::header_size));
+    body.resize(std::max(body.size(), wire::max_body_length(cfg.profile)), ' ');
     auto framed = wire::encode_frame(body, cfg.profile);
     return framed ? std::move(framed).value() : frame;
   }
@@ -676,7 +693,20 @@ struct server_core::impl {
     if (!cfg.script.empty()) {
       auto decoded = wire::decode_client_msg(body, cfg.profile);
       const std::string type = decoded ? std::string(wire::variant_name(*decoded)) : "";
-      if (const script_rule* rule = script_for(type)) {
+      std::string_view role;
+      if (decoded) {
+        const bool creator = std::visit(
+            [](const auto& m) {
+              if constexpr (requires { m.is_creator; }) {
+                return m.is_creator;
+              } else {
+                return true;  // CreateRoom
+              }
+            },
+            *decoded);
+        role = creator ? "creator" : "joiner";
+      }
+      if (const script_rule* rule = script_for(type, role)) {
         if (run_script(c, *rule)) return;
         const std::size_t from = outputs.size();
         answer(c, std::move(body));
@@ -925,6 +955,7 @@ void server_core::receive(connection_id id, std::string_view bytes, clock_time n
   s.run_until(now);
   connection* c = s.find(id);
   if (s.crashed || c == nullptr) return s.finish_call();
+  s.trace(trace_event::kind::received, id, std::string(bytes));
   if (!c->stopped) c->inbox.append(bytes);
   if (s.reading(*c)) {
     s.schedule(*c);
@@ -1013,7 +1044,8 @@ wire::full_contact script_contact() {
 
 bool server_core::reading_paused(connection_id id) const {
   const connection* c = impl_->find(id);
-  return c != nullptr && !impl_->reading(*c);
+  // A recorded conversation (client testing) shows requests when they arrive.
+  return c != nullptr && !impl_->reading(*c) && !impl_->cfg.trace;
 }
 
 bool server_core::crashed() const noexcept { return impl_->crashed; }

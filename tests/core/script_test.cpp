@@ -141,6 +141,40 @@ TEST(script_test, extra_fields_are_added_to_contact_replies_and_still_decode) {
   }
 }
 
+TEST(script_test, a_rule_with_a_role_applies_to_that_sides_requests_only) {
+  script_rule limit = rule("RecordPublicAddr", act::reply, 1);
+  limit.role = "joiner";
+  limit.reply = wire::server_msg_type::error_too_many_requests;
+  driver d(scripted({limit}));
+  d.open(1);
+  d.open(2);
+  d.send(1, create(code(1)) + record(code(1), true));
+  EXPECT_EQ(d.replies(1), (replies{room_created, received_addr}))
+      << "the creator's request is not counted";
+  d.send(2, record(code(1), false) + record(code(1), false));
+  EXPECT_EQ(d.replies(2), (replies{error_too_many_requests, received_addr}))
+      << "only the joiner's first request is scripted";
+}
+
+TEST(script_test, largest_pads_every_reply_body_to_the_profiles_largest_and_it_still_decodes) {
+  for (auto p : {wire::profile::v1, wire::profile::v3}) {
+    script_rule big = rule("ReadyToShare", act::answer);
+    big.writes = shape::largest;
+    config cfg = scripted({big});
+    cfg.profile = p;
+    driver d(cfg);
+    d.open(1);
+    d.send(1, create(code(1), p) + ready(code(1), true, {}, p));
+    const auto sends = sends_to(d, 1);
+    ASSERT_EQ(sends.size(), 2u);
+    EXPECT_LT(sends[0].bytes.size(), 100u) << "only the rule's request is padded";
+    EXPECT_EQ(sends[1].bytes.size(), wire::header_size + wire::max_body_length(p));
+    const auto r = d.replies(1);
+    ASSERT_EQ(r.size(), 2u) << "trailing whitespace decodes";
+    EXPECT_EQ(r[1].type, wire::server_msg_type::client_contact);
+  }
+}
+
 TEST(script_test, an_unsolicited_reply_comes_before_the_answer) {
   script_rule extra = rule("CreateRoom", act::answer);
   extra.unsolicited = wire::server_msg_type::received_addr;
@@ -158,14 +192,35 @@ TEST(script_test, the_trace_records_what_came_in_and_went_out) {
   d.open(1);
   d.send(1, create(code(1)));
   d.gone(1);
-  ASSERT_EQ(events.size(), 4u);
+  ASSERT_EQ(events.size(), 5u);
   EXPECT_EQ(events[0].what, trace_event::kind::opened);
   EXPECT_EQ(events[0].bytes, "127.0.0.1:40000");
-  EXPECT_EQ(events[1].what, trace_event::kind::frame);
-  EXPECT_NE(events[1].bytes.find("CreateRoom"), std::string::npos);
-  EXPECT_EQ(events[2].what, trace_event::kind::sent);
-  EXPECT_EQ(events[2].bytes, *wire::encode_frame(room_created, wire::profile::v1));
-  EXPECT_EQ(events[3].what, trace_event::kind::gone);
+  EXPECT_EQ(events[1].what, trace_event::kind::received);
+  EXPECT_EQ(events[1].bytes, create(code(1)));
+  EXPECT_EQ(events[2].what, trace_event::kind::frame);
+  EXPECT_NE(events[2].bytes.find("CreateRoom"), std::string::npos);
+  EXPECT_EQ(events[3].what, trace_event::kind::sent);
+  EXPECT_EQ(events[3].bytes, *wire::encode_frame(room_created, wire::profile::v1));
+  EXPECT_EQ(events[4].what, trace_event::kind::gone);
+}
+
+TEST(script_test, bytes_that_arrive_while_waiting_are_traced_when_they_arrive) {
+  std::vector<trace_event> events;
+  config cfg;
+  cfg.trace = [&](const trace_event& e) { events.push_back(e); };
+  driver d(cfg);
+  d.open(1);
+  d.send(1, create(code(1)) + record(code(1), true) + ready(code(1), true));
+  events.clear();
+  d.send(1, record(code(1), true));  // while it waits for PeerContact
+  ASSERT_EQ(events.size(), 1u) << "queued, not processed";
+  EXPECT_EQ(events[0].what, trace_event::kind::received);
+  EXPECT_EQ(events[0].bytes, record(code(1), true));
+  EXPECT_FALSE(d.core.reading_paused(1)) << "a recorded connection is read on";
+  driver untraced{config{}};
+  untraced.open(1);
+  untraced.send(1, create(code(1)) + record(code(1), true) + ready(code(1), true));
+  EXPECT_TRUE(untraced.core.reading_paused(1));
 }
 
 }  // namespace

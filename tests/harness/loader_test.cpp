@@ -19,6 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using gday::harness::alternative;
 using gday::harness::chunking;
+using gday::harness::client_exit;
 using gday::harness::grade;
 using gday::harness::load_error;
 using gday::harness::load_scenarios;
@@ -782,7 +783,7 @@ TEST(loader_test, loads_a_client_scenario) {
   EXPECT_EQ(c.server[0].what, gday::core::script_rule::action::reply);
   EXPECT_EQ(c.server[0].reply, gday::wire::server_msg_type::error_room_taken);
   EXPECT_TRUE(c.server[0].then_close);
-  EXPECT_FALSE(c.expect_success);
+  EXPECT_EQ(c.exit, client_exit::failure);
   EXPECT_EQ(c.within, std::chrono::milliseconds(3000));
   EXPECT_TRUE(s->steps.empty());
 }
@@ -804,6 +805,30 @@ TEST(loader_test, rejects_client_scenarios_that_do_not_make_sense) {
                "/client/roles", "at least one role");
   expect_error(client_error_with([](json& d) { d["client"]["whatever"] = 1; }), "/client",
                "whatever");
+  expect_error(client_error_with([](json& d) { d["client"]["server"][0]["role"] = "peer"; }),
+               "/client/server/0/role", "joiner");
+  expect_error(client_error_with([](json& d) {
+                 d["client"]["server"][0]["on"] = "*";
+                 d["client"]["server"][0]["role"] = "joiner";
+               }),
+               "/client/server/0/role", "not \"*\"");
+  expect_error(client_error_with([](json& d) { d["client"]["exit"] = "waiting"; }), "/client/says",
+               "only when the exit is a failure");
+}
+
+TEST(loader_test, reads_a_rules_role_a_largest_write_and_a_waiting_exit) {
+  json d = client_base();
+  d["client"]["server"] = json::parse(
+      R"([{"on": "ReadyToShare", "role": "joiner", "answer": true, "writes": "largest"}])");
+  d["client"]["exit"] = "waiting";
+  d["client"].erase("says");
+  auto s = parse_scenario(d.dump(), "x.json");
+  ASSERT_TRUE(s) << s.error().what();
+  const auto& c = *s->client;
+  ASSERT_EQ(c.server.size(), 1u);
+  EXPECT_EQ(c.server[0].role, "joiner");
+  EXPECT_EQ(c.server[0].writes, gday::core::script_rule::shape::largest);
+  EXPECT_EQ(c.exit, client_exit::waiting);
 }
 
 }  // namespace

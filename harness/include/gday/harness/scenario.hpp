@@ -115,15 +115,23 @@ struct settings {
   bool operator==(const settings&) const = default;
 };
 
-/// One scenario, validated.
+/// How a judged client is to end (client scenarios).
+enum class client_exit {
+  success,  ///< exit 0 (MUST)
+  failure,  ///< a non-zero exit (SHOULD; exit 0 is NON-STRICT), by the deadline (MUST)
+  /// Still waiting at the deadline is fine (for a peer that may yet come):
+  /// it is then stopped without a verdict on that; its exit status is not judged.
+  waiting,
+};
+
 /// The client part of a scenario (scenarios/client/): the harness plays the
 /// server, scripted by `server`, and judges the clients under test from the
 /// recording of what they sent and from their processes (spec §8).
 struct client_spec {
-  std::vector<std::string> roles;         ///< the sides that run: "creator", "joiner"
-  std::vector<std::string> judged;        ///< the sides whose client is judged (a subset)
-  std::vector<core::script_rule> server;  ///< scripted answers, the first that applies wins
-  bool expect_success = true;  ///< the judged clients exit 0; else non-zero (SHOULD, C-3)
+  std::vector<std::string> roles;           ///< the sides that run: "creator", "joiner"
+  std::vector<std::string> judged;          ///< the sides whose client is judged (a subset)
+  std::vector<core::script_rule> server;    ///< scripted answers, the first that applies wins
+  client_exit exit = client_exit::success;  ///< how the judged clients are to end
   /// On failure: one of these words (any case) in the client's output names
   /// the problem (SHOULD, C-3). Empty: not checked.
   std::vector<std::string> says;
@@ -134,6 +142,7 @@ struct client_spec {
   bool operator==(const client_spec&) const = default;
 };
 
+/// One scenario, validated.
 struct scenario {
   std::string id;       ///< "lifecycle/code-free-after-exchange" (= path under scenarios/)
   std::string file;     ///< where it was loaded from

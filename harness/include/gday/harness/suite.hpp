@@ -66,9 +66,11 @@ suite_report run_suite(const std::vector<const scenario*>& scenarios, target& t,
                        const std::function<void(const scenario_result&)>& on_result);
 
 /// The same for client scenarios (run-scenarios --client): each runs against
-/// the clients of `clients`, one after another, on every profile of
-/// `profiles` it applies to. From `run`: strict, fail_fast, expected (the
-/// baseline) and rerun_prefix, as for servers.
+/// the clients of `clients`, on every profile of `profiles` it applies to,
+/// up to `run.jobs` at once (each has its own server, room and folder);
+/// results come in the order of a one-at-a-time run, `on_result` as each
+/// ends. From `run` too: strict, fail_fast (no new run starts after a
+/// failure), expected (the baseline) and rerun_prefix, as for servers.
 suite_report run_client_suite(const std::vector<const scenario*>& scenarios,
                               const client_options& clients,
                               const std::vector<wire::profile>& profiles, const run_options& run,

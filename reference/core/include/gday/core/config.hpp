@@ -25,8 +25,12 @@ struct script_rule {
   /// "RecordPublicAddr", "ReadyToShare") or "*" (any frame, also one that
   /// does not decode).
   std::string on = "*";
+  /// Only requests from this side: "creator" (CreateRoom, and requests with
+  /// is_creator true) or "joiner"; empty: from either (and undecodable ones).
+  std::string role;
   /// The n-th such request the server receives (1-based, over all
-  /// connections); 0: every one. The first rule that applies wins.
+  /// connections, counting only requests `on` and `role` select); 0: every
+  /// one. The first rule that applies wins.
   unsigned nth = 0;
   enum class action {
     answer,  ///< the normal answer, written as `writes` says
@@ -46,6 +50,8 @@ struct script_rule {
     bytewise,     ///< one byte per write
     coalesced,    ///< all of them in one write
     extra_field,  ///< each contact reply with an unknown extra field (serde ignores it)
+    largest,      ///< each reply's body padded with trailing spaces to the profile's
+                  ///< largest (v1: 65535 bytes, v2/v3: 1024)
   };
   shape writes = shape::whole;
   /// A reply written first, before anything the request gets (unsolicited).
@@ -62,11 +68,13 @@ wire::full_contact script_contact();
 /// Something a core saw or did, for recording a conversation.
 struct trace_event {
   enum class kind {
-    opened,  ///< a connection was accepted
-    frame,   ///< a whole frame arrived; `bytes` is its body
-    sent,    ///< bytes were given to the transport to write
-    closed,  ///< the core closed the connection (`reset`: with an RST)
-    gone,    ///< the peer ended the connection (`bytes` "eof" or "reset")
+    opened,    ///< a connection was accepted
+    received,  ///< bytes arrived (`bytes`), before anything is done with them, even when
+               ///< the connection no longer reads (stalled, waiting after ReadyToShare)
+    frame,     ///< a whole frame is processed now; `bytes` is its body
+    sent,      ///< bytes were given to the transport to write
+    closed,    ///< the core closed the connection (`reset`: with an RST)
+    gone,      ///< the peer ended the connection (`bytes` "eof" or "reset")
   };
   kind what = kind::opened;
   std::uint64_t conn = 0;

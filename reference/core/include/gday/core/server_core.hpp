@@ -102,7 +102,9 @@ class server_core {
 
   /// True while the transport should not read from the connection: it waits
   /// after ReadyToShare (spec M-7), or a fault stopped its reading. False for
-  /// unknown connections.
+  /// unknown connections, and always false while `config::trace` is set (a
+  /// recorded conversation shows requests when they arrive; the core still
+  /// queues or drops them as it would).
   bool reading_paused(connection_id id) const;
 
   /// True once the `crash-on-empty-body` fault has stopped the server: every
