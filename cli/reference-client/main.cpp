@@ -2,6 +2,7 @@
 // reference client. Prints {"own": FULLCONTACT, "peer": FULLCONTACT} on success.
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gday/base/hex.hpp"
 #include "gday/cli/program.hpp"
@@ -108,6 +110,7 @@ int main(int argc, char** argv) try {
       "[options]\n\nPerforms one side of a gday contact exchange and prints "
       "{\"own\": FULLCONTACT, \"peer\": FULLCONTACT}.\nExit status: 0 exchanged, 1 failed (the "
       "reason on stderr), 2 bad flags.\n\nOptions");
+  std::vector<std::string> fault_names;
   std::string room_text, room_hex, server = "127.0.0.1", server_v6 = "::1", port_text = "2311",
                                    ca_file, sni, protocol = "1", local_v4, local_v6,
                                    timeout_text = "5", peer_timeout_text = "600", wait_text = "0";
@@ -137,7 +140,10 @@ int main(int argc, char** argv) try {
       "seconds to wait for the peer's contact after ReadyToShare (default 600)")(
       "wait-for-room", po::value(&wait_text),
       "joiner: while the room does not exist yet, ask again every 200 ms for up to this many "
-      "seconds (default 0: no retry; each retry counts toward the server's request limit)");
+      "seconds (default 0: no retry; each retry counts toward the server's request limit)")(
+      "fault", po::value(&fault_names)->composing(),
+      "behave wrongly on purpose (repeatable; see --list-faults): for proving a client test "
+      "suite")("list-faults", "list the fault names and exit");
 
   po::variables_map vm;
   client::exchange_options ex;
@@ -148,6 +154,22 @@ int main(int argc, char** argv) try {
       std::cout << opts << "\n";
       return 0;
     }
+    if (vm.count("list-faults")) {
+      for (auto f : client::all_faults()) {
+        std::printf("%-26s %s: %s\n", std::string(client::name(f)).c_str(),
+                    std::string(client::rule_of(f)).c_str(),
+                    std::string(client::description(f)).c_str());
+      }
+      return 0;
+    }
+    for (const auto& f : fault_names) {
+      auto parsed = client::parse_fault(f);
+      if (!parsed) throw usage_error{"unknown fault '" + f + "' (see --list-faults)"};
+      ex.faults.push_back(*parsed);
+    }
+    auto has = [&](client::fault f) {
+      return std::find(ex.faults.begin(), ex.faults.end(), f) != ex.faults.end();
+    };
     if (vm.count("creator") == vm.count("joiner")) {
       throw usage_error{"give exactly one of --creator and --joiner"};
     }
@@ -170,7 +192,9 @@ int main(int argc, char** argv) try {
 
     ex.is_creator = vm.count("creator") > 0;
     if (vm.count("room")) {
-      ex.room_code = client::room_code_from_text(room_text, *profile);
+      // wrong-room-hash: the text as read from a line, newline included.
+      ex.room_code = client::room_code_from_text(
+          has(client::fault::wrong_room_hash) ? room_text + "\n" : room_text, *profile);
     } else {
       ex.room_code = parse_hex(room_hex);
       if (*profile == wire::profile::v1 && ex.room_code.size() != 32) {
@@ -221,10 +245,20 @@ int main(int argc, char** argv) try {
   ex.notice = [](const std::string& sentence) {
     std::cerr << program << ": " << one_line(sentence) << "\n";
   };
+  if (!ex.faults.empty()) {
+    std::string names;
+    for (auto f : ex.faults) {
+      if (!names.empty()) names += ", ";
+      names += client::name(f);
+    }
+    std::cerr << program << ": FAULTS INJECTED: " << names << "\n";
+  }
   auto result = client::exchange(ex);
   if (!result) {
     std::cerr << program << ": " << one_line(result.error().what()) << "\n";
-    return exit_failure;
+    const bool exits_zero = std::find(ex.faults.begin(), ex.faults.end(),
+                                      client::fault::exits_zero_on_error) != ex.faults.end();
+    return exits_zero ? 0 : exit_failure;
   }
   nlohmann::ordered_json out;
   out["own"] = to_json(result->own);

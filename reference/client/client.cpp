@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <thread>
 
@@ -16,6 +17,11 @@ using net::tcp;
 
 net::failure timed_out(const std::string& what) {
   return net::failure{net::error::timed_out, what + " timed out"};
+}
+
+// The replies after PeerContact in upstream's order are the errors.
+bool is_error_reply(wire::server_msg_type type) {
+  return type >= wire::server_msg_type::error_room_taken;
 }
 
 net::failure not_open() {
@@ -278,7 +284,18 @@ std::string room_code_from_text(std::string_view text, wire::profile profile) {
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
-net::result<exchange_result> exchange(const exchange_options& options) {
+net::result<exchange_result> exchange(const exchange_options& given) {
+  auto has = [&](fault f) {
+    return std::find(given.faults.begin(), given.faults.end(), f) != given.faults.end();
+  };
+  exchange_options options = given;
+  if (has(fault::no_deadline)) {
+    // A day is "never" for any test run.
+    const std::chrono::milliseconds never = std::chrono::hours(24);
+    options.reply_timeout = options.peer_timeout = never;
+    options.v4.timeout = never;
+    if (options.v6) options.v6->timeout = never;
+  }
   auto tell = [&](const std::string& sentence) {
     if (options.notice) options.notice(sentence);
   };
@@ -301,22 +318,49 @@ net::result<exchange_result> exchange(const exchange_options& options) {
                         "server replied " + std::string(wire::variant_name(reply.type)) + " to " +
                             std::string(wire::variant_name(msg)) + ": " + wire::describe(reply)};
   };
+  // The reply to a request: an error reply under waits-forever-on-error is
+  // ignored, and the client waits on (until the connection ends).
+  auto reply_to = [&](connection& c,
+                      std::chrono::milliseconds timeout) -> net::result<wire::server_msg> {
+    auto r = c.receive(timeout);
+    while (r && has(fault::waits_forever_on_error) && is_error_reply(r->type)) {
+      r = c.receive(std::chrono::hours(24));
+    }
+    return r;
+  };
   // Sends one request and returns the reply, whatever it is.
   auto ask = [&](connection& c, const wire::client_msg& msg,
                  std::chrono::milliseconds timeout) -> net::result<wire::server_msg> {
     if (auto sent = c.send(msg); !sent) return sent.error();
-    return c.receive(timeout);
+    return reply_to(c, timeout);
   };
   const auto& code = options.room_code;
+  const wire::client_msg record = wire::record_public_addr{code, options.is_creator};
+  std::size_t recorded = 0;  // connections already recorded
   if (options.is_creator) {
     const wire::client_msg msg = wire::create_room{code};
-    auto r = ask(conns[0], msg, options.reply_timeout);
-    if (!r) return r.error();
-    if (r->type != wire::server_msg_type::room_created) return unexpected(msg, *r);
+    if (has(fault::skips_room_created_wait)) {
+      // Both requests at once; the replies are read afterwards.
+      if (auto sent = conns[0].send(msg); !sent) return sent.error();
+      if (auto sent = conns[0].send(record); !sent) return sent.error();
+      auto r = reply_to(conns[0], options.reply_timeout);
+      if (!r) return r.error();
+      if (r->type != wire::server_msg_type::room_created) return unexpected(msg, *r);
+      auto a = reply_to(conns[0], options.reply_timeout);
+      if (!a) return a.error();
+      if (a->type != wire::server_msg_type::received_addr) return unexpected(record, *a);
+      recorded = 1;
+    } else {
+      auto r = ask(conns[0], msg, options.reply_timeout);
+      if (!r) return r.error();
+      if (r->type != wire::server_msg_type::room_created) return unexpected(msg, *r);
+    }
   }
+  // records-one-connection: the IPv4 connection only.
+  const std::size_t to_record = has(fault::records_one_connection) ? 1 : conns.size();
   const auto give_up = std::chrono::steady_clock::now() + options.wait_for_room;
-  for (std::size_t i = 0; i < conns.size(); ++i) {
-    const wire::client_msg msg = wire::record_public_addr{code, options.is_creator};
+  for (std::size_t i = recorded; i < to_record; ++i) {
+    const wire::client_msg& msg = record;
     bool waited = false;
     while (true) {
       auto r = ask(conns[i], msg, options.reply_timeout);
@@ -342,11 +386,19 @@ net::result<exchange_result> exchange(const exchange_options& options) {
   exchange_result out;
   const wire::client_msg ready =
       wire::ready_to_share{options.local_contact, code, options.is_creator};
-  auto own = ask(conns[0], ready, options.reply_timeout);
+  // records-one-connection: ReadyToShare on the connection it did not record.
+  connection& waiter = has(fault::records_one_connection) ? conns.back() : conns[0];
+  auto own = ask(waiter, ready, options.reply_timeout);
   if (!own) return own.error();
   if (own->type != wire::server_msg_type::client_contact) return unexpected(ready, *own);
   out.own = own->contact;
-  auto peer = conns[0].receive(options.peer_timeout);
+  if (has(fault::sends_after_ready)) {
+    if (auto sent = waiter.send(record); !sent) return sent.error();
+  }
+  if (has(fault::ready_twice)) {
+    if (auto sent = waiter.send(ready); !sent) return sent.error();
+  }
+  auto peer = reply_to(waiter, options.peer_timeout);
   if (!peer) {
     auto failure = peer.error();
     if (failure.code == net::error::timed_out) {

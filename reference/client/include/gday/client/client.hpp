@@ -8,7 +8,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "gday/client/fault.hpp"
 #include "gday/net/stream.hpp"
 #include "gday/wire/frame.hpp"
 #include "gday/wire/messages.hpp"
@@ -124,6 +126,9 @@ struct exchange_options {
   /// Called with a sentence for a human when the exchange does something the
   /// user may want to know (IPv6 skipped, waiting for the room). May be empty.
   std::function<void(const std::string&)> notice;
+  /// Deliberate bugs (client suite self-test). exits-zero-on-error and
+  /// wrong-room-hash are the caller's to apply (exit status, room_code).
+  std::vector<fault> faults;
 };
 
 /// What the exchange yields.
