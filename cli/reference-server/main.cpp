@@ -9,13 +9,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
+#include "gday/base/hex.hpp"
 #include "gday/cli/program.hpp"
 #include "gday/client/self_check.hpp"
 #include "gday/core/fault.hpp"
+#include "gday/harness/loader.hpp"
 #include "gday/server/server.hpp"
+#include "gday/wire/codec.hpp"
 
 namespace po = boost::program_options;
 namespace core = gday::core;
@@ -44,11 +49,50 @@ int self_check(wire::profile profile) {
   return outcome.passed() ? 0 : 1;
 }
 
+/// Bytes as hex, the first 64 only.
+std::string short_hex(std::string_view bytes) {
+  if (bytes.size() <= 64) return gday::base::encode_hex(bytes);
+  return gday::base::encode_hex(bytes.substr(0, 64)) + "... (" + std::to_string(bytes.size()) +
+         " bytes)";
+}
+
+/// One line on stderr per event of a scripted conversation.
+void log_trace(const core::trace_event& e, wire::profile p) {
+  using kind = core::trace_event::kind;
+  const std::string head = "conn#" + std::to_string(e.conn) + " ";
+  std::string line;
+  switch (e.what) {
+    case kind::opened:
+      line = head + "connected from " + e.bytes;
+      break;
+    case kind::received:
+      line = head + "<- " + short_hex(e.bytes);
+      break;
+    case kind::frame: {
+      auto m = wire::decode_client_msg(e.bytes, p);
+      line =
+          head + "   request " +
+          (m ? std::string(wire::variant_name(*m)) : "that does not decode: " + m.error().what());
+      break;
+    }
+    case kind::sent:
+      line = head + "-> " + short_hex(e.bytes);
+      break;
+    case kind::closed:
+      line = head + (e.reset ? "server reset the connection" : "server closed the connection");
+      break;
+    case kind::gone:
+      line = head + "client ended the connection (" + e.bytes + ")";
+      break;
+  }
+  std::fprintf(stderr, "gday-reference-server: %s\n", line.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   po::options_description opts("gday-reference-server options");
-  std::string key, cert, protocol = "1", verbosity = "info";
+  std::string key, cert, protocol = "1", verbosity = "info", script_file;
   std::vector<std::string> addresses, faults;
   std::uint64_t timeout = 600;
   std::uint32_t request_limit = 10;
@@ -68,8 +112,11 @@ int main(int argc, char** argv) try {
       "protocol", po::value(&protocol), "protocol profile 1, 2 or 3 (default 1)")(
       "fault", po::value(&faults)->composing(),
       "inject a deliberate deviation (repeatable; see --list-faults)")(
-      "list-faults", "list the fault names and exit")("threads", po::value(&threads),
-                                                      "I/O threads (default 1)")(
+      "list-faults", "list the fault names and exit")(
+      "script", po::value(&script_file),
+      "for trying a client by hand: answer as the \"server\" rules of this client scenario say "
+      "(scenarios/client/*.json), and log every request and reply to stderr")(
+      "threads", po::value(&threads), "I/O threads (default 1)")(
       "frame-deadline", po::value(&frame_deadline),
       "seconds a half-received frame may stall before the connection is dropped (0 = never)")(
       "self-check", "start in-process, run a TLS exchange through the reference client, exit")(
@@ -128,6 +175,17 @@ int main(int argc, char** argv) try {
     if (!parsed) return usage_error("unknown fault '" + f + "' (see --list-faults)");
     cfg.core.faults.set(*parsed);
   }
+  if (!script_file.empty()) {
+    std::ifstream in(script_file, std::ios::binary);
+    if (!in) return usage_error("cannot read --script file '" + script_file + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto s = gday::harness::parse_scenario(text.str(), script_file);
+    if (!s) return usage_error(s.error().what());
+    if (!s->client) return usage_error("--script takes a client scenario (with \"client\")");
+    cfg.core.script = s->client->server;
+    cfg.core.trace = [p = *profile](const core::trace_event& e) { log_trace(e, p); };
+  }
   if (!addresses.empty())
     cfg.listen = addresses;
   else
@@ -164,10 +222,11 @@ int main(int argc, char** argv) try {
   if (verbosity != "off") {
     std::fprintf(stderr,
                  "gday-reference-server: protocol %s, %s, room timeout %llus, request "
-                 "limit %u%s\n",
+                 "limit %u%s%s\n",
                  std::string(wire::to_string(*profile)).c_str(), cfg.tls ? "TLS" : "plain TCP",
                  static_cast<unsigned long long>(timeout), request_limit,
-                 faults.empty() ? "" : ", FAULTS INJECTED");
+                 faults.empty() ? "" : ", FAULTS INJECTED",
+                 script_file.empty() ? "" : (", SCRIPTED by " + script_file).c_str());
   }
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -4,10 +4,12 @@
 # roles under test and one role at a time (the other played in-process);
 # a client that hangs is killed at its deadline and fails; a client that
 # does nothing fails every scenario; bad flags are usage errors (exit 2).
-# Usage: client_mode_test.sh RUNNER CLIENT
+# gday-reference-server --script answers as a client scenario says, by hand.
+# Usage: client_mode_test.sh RUNNER CLIENT SERVER
 set -uo pipefail
 runner=$1
 client=$2
+server=$3
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 . "$(dirname "$0")/lib.sh"
@@ -94,5 +96,26 @@ grep -q "nothing was tested" "$out/all-skipped.log" || fail "all skipped: no mes
 run server-ids 2 --creator-cmd true messages/create-room
 # Flags that choose a server would be ignored with --client: usage errors.
 run server-flag 2 --creator-cmd true --server-cmd 'x {port}'
+
+# The same scripted answers from the server binary, for trying a client by hand.
+scenarios=$(cd "$(dirname "$0")/../../scenarios" && pwd)
+"$server" -u -a 127.0.0.1:0 --script "$scenarios/client/creator-room-taken.json" \
+  >"$out/scripted.out" 2>"$out/scripted.err" &
+scripted=$!
+for _ in $(seq 100); do grep -q listening "$out/scripted.out" && break; sleep 0.05; done
+port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$out/scripted.out")
+if [ -n "$port" ]; then
+  "$client" --creator --room x --port "$port" --plain --no-v6 --timeout 2 >"$out/by-hand.log" 2>&1
+  [ $? -eq 1 ] && grep -q ErrorRoomTaken "$out/by-hand.log" ||
+    fail "--script: the client was not answered ErrorRoomTaken: $(cat "$out/by-hand.log")"
+  grep -q "request CreateRoom" "$out/scripted.err" || fail "--script logs no requests"
+else
+  fail "--script: the server did not start: $(cat "$out/scripted.err")"
+fi
+kill "$scripted" 2>/dev/null
+wait "$scripted" 2>/dev/null
+"$server" -u --script "$scenarios/messages/create-room.json" >"$out/not-client.log" 2>&1
+[ $? -eq 2 ] && grep -q "client scenario" "$out/not-client.log" ||
+  fail "--script with a server scenario is not a usage error"
 
 finish "client mode"
