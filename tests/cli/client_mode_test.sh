@@ -30,7 +30,7 @@ run() {
 count() { jq "[.results[] | select(.verdict == \"$2\")] | length" "$out/$1.json"; }
 
 run both 0 -j 4 --protocol all --creator-cmd "$creator" --joiner-cmd "$joiner"
-[ "$(count both FAIL)" -eq 0 ] && [ "$(count both PASS)" -ge 70 ] ||
+[ "$(count both FAIL)" -eq 0 ] && [ "$(count both PASS)" -ge 88 ] ||
   fail "both roles: $(count both PASS) PASS, $(count both FAIL) FAIL"
 
 run joiner-only 0 --joiner-cmd "$joiner"
