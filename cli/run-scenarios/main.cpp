@@ -40,8 +40,8 @@ int fail(const h::failure& f) { return gday::cli::report_failure(program, f); }
 
 int main(int argc, char** argv) try {
   po::options_description opts("run-scenarios [options] [ID|GLOB ...]");
-  std::string scenarios_dir = GDAY_SCENARIOS_DIR, protocol, junit, json_out, baseline_file,
-              colour = "auto";
+  std::string scenarios_dir = GDAY_SCENARIOS_DIR, protocol, junit, json_out, summary_md,
+              baseline_file, colour = "auto";
   gday::cli::target_flags target_flags;
   std::vector<std::string> selection, excludes;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
@@ -64,6 +64,9 @@ int main(int argc, char** argv) try {
       "seed", po::value(&seed), "seed for room codes (default random)")("junit", po::value(&junit),
                                                                         "write a JUnit XML report")(
       "json", po::value(&json_out), "write the JSON report (docs/report-schema.md)")(
+      "summary-md", po::value(&summary_md),
+      "write a Markdown summary (totals, by area and requirement, each failure with its "
+      "transcript); in GitHub Actions give $GITHUB_STEP_SUMMARY")(
       "baseline", po::value(&baseline_file), "expected failures of this implementation")(
       "verbose,v", "print every transcript")(
       "fail-fast,x",
@@ -217,6 +220,11 @@ int main(int argc, char** argv) try {
     if (!json_out.empty()) {
       const auto written =
           gday::cli::write_report(json_out, h::to_json_report(report.results, report.info).dump(2));
+      if (!written) return fail(written.error());
+    }
+    if (!summary_md.empty()) {
+      const auto written =
+          gday::cli::write_report(summary_md, h::to_markdown_summary(report.results, report.info));
       if (!written) return fail(written.error());
     }
     if (!report.results.empty() && report.totals.skipped == report.results.size()) {

@@ -40,7 +40,11 @@ run joiner-only 0 --joiner-cmd "$joiner"
 # A client that never ends: killed at its deadline, FAIL, and reported within
 # the deadline (1 s) plus 2 s.
 start=$(date +%s)
-run hangs 1 --creator-cmd "sleep 60" --client-timeout 1 client/creator-room-taken
+run hangs 1 --creator-cmd "sleep 60" --client-timeout 1 --summary-md "$out/hangs.md" \
+  client/creator-room-taken
+grep -qx '## gday conformance: \*\*FAILED\*\* (exit 1)' "$out/hangs.md" &&
+  grep -q '^#### FAIL `client/creator-room-taken` \[v1\]' "$out/hangs.md" ||
+  fail "--summary-md: $(head -c 600 "$out/hangs.md")"
 [ $(($(date +%s) - start)) -le 10 ] || fail "a hanging client was not killed at its deadline"
 jq -e '.results[0].verdict == "FAIL" and (.results[0].reason | test("killed")) and
        .results[0].duration_ms <= 3000' \

@@ -837,6 +837,60 @@ TEST(report_test, json_report_round_trips_with_the_documented_fields) {
 #endif
 }
 
+// ---- Markdown summary -------------------------------------------------------------
+
+std::size_t count_of_text(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+TEST(report_test, markdown_summary_has_totals_areas_requirements_and_each_failure) {
+  const auto results = mixed_run();
+  const std::string md = gday::harness::to_markdown_summary(results, mixed_info());
+  EXPECT_TRUE(has_line(md, "## gday conformance: **FAILED** (exit 3)")) << "an ERROR: exit 3";
+  EXPECT_TRUE(has_line(md, "| 7 | 1 | 1 | 1 | 1 | 1 | 1 | 1 |")) << md;
+  EXPECT_TRUE(has_line(md, "| messages | 1 | 0 | 1 | 0 | 0 |")) << md;
+  EXPECT_TRUE(has_line(md, "| lifecycle | 1 | 0 | 1 | 0 | 0 |")) << "XFAIL counts as its verdict";
+  EXPECT_NE(md.find("### Failures (1)"), std::string::npos);
+  EXPECT_NE(md.find("#### FAIL `messages/ready-to-share` [v1]"), std::string::npos) << md;
+  EXPECT_NE(md.find("**Why:** /steps/3: expected ClientContact"), std::string::npos) << md;
+  EXPECT_NE(md.find("Reproduce: `gday-conformance --target 127.0.0.1:2311 --only "
+                    "messages/ready-to-share`"),
+            std::string::npos);
+  EXPECT_NE(md.find("ErrorNoSuchRoomCode"), std::string::npos) << "the transcript is there";
+  EXPECT_NE(md.find("### Errors (1)"), std::string::npos);
+  EXPECT_NE(md.find("### Unexpected passes"), std::string::npos);
+  EXPECT_NE(md.find("### Non-strict"), std::string::npos);
+  EXPECT_NE(md.find("- `lifecycle/code-reuse-timer` [v1]: upstream L-7 defect"), std::string::npos);
+  EXPECT_EQ(md.find("#### PASS"), std::string::npos) << "passes are only counted";
+  EXPECT_EQ(md.find("#### SKIP"), std::string::npos);
+  // Every <details> is closed, every fence too.
+  EXPECT_EQ(count_of_text(md, "<details>"), count_of_text(md, "</details>"));
+  EXPECT_EQ(count_of_text(md, "```") % 2, 0u);
+}
+
+TEST(report_test, markdown_summary_escapes_what_the_run_brought_in) {
+  auto r = make_result("x/hostile", verdict::fail, {"F-1"});
+  r.reason = "a | b <script> ``` `code` " + hostile_text();
+  r.transcript = {event(1, "a", "```\n</details> | " + hostile_text())};
+  const std::string md = gday::harness::to_markdown_summary({r}, mixed_info());
+  EXPECT_NE(md.find("a \\| b \\<script\\>"), std::string::npos) << md;
+  EXPECT_EQ(count_of_text(md, "</details>"), 2u) << "only the summary's own";
+  EXPECT_EQ(count_of_text(md, "```") % 2, 0u) << "a transcript cannot close the fence";
+  EXPECT_EQ(md.find('\x1b'), std::string::npos);
+}
+
+TEST(report_test, markdown_summary_says_when_all_passed_or_nothing_was_tested) {
+  const std::string ok = gday::harness::to_markdown_summary(
+      {make_result("a/b", verdict::pass, {"M-1"})}, mixed_info());
+  EXPECT_TRUE(has_line(ok, "## gday conformance: passed (exit 0)")) << ok;
+  EXPECT_EQ(ok.find("### Failures"), std::string::npos);
+  const std::string none = gday::harness::to_markdown_summary(
+      {make_result("a/b", verdict::skip, {"M-1"})}, mixed_info());
+  EXPECT_TRUE(has_line(none, "## gday conformance: nothing was tested")) << none;
+}
+
 TEST(report_test, baseline_load_errors_name_the_file_and_the_problem) {
   using gday::harness::load_baseline;
   const auto error_of = [](const std::string& path) {

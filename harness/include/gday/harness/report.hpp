@@ -134,6 +134,14 @@ class console_reporter {
 /// gday.<area>), failure/skipped/error elements with the transcript.
 std::string to_junit_xml(const std::vector<scenario_result>& results, const run_info& info);
 
+/// A Markdown summary (GitHub's job summary, or any Markdown viewer): the
+/// outcome and exit code, totals, verdicts by area and by requirement, then
+/// each ERROR, FAIL, XPASS and NON-STRICT result with its reason,
+/// requirements, reproduce command and (folded) transcript, and the
+/// baseline's expected failures. A view of the same results as the JSON
+/// report; every text from the run is escaped.
+std::string to_markdown_summary(const std::vector<scenario_result>& results, const run_info& info);
+
 /// The JSON report (stable schema, docs/report-schema.md).
 nlohmann::json to_json_report(const std::vector<scenario_result>& results, const run_info& info);
 
