@@ -15,6 +15,15 @@ int report_failure(std::string_view program, const harness::failure& f) {
   return harness::exit_code(f.code);
 }
 
+extern const char* const build_revision;  // revision.cpp, generated at build time
+
+std::string version_line(std::string_view program) {
+  const std::string revision = build_revision;
+  return std::string(program) + " " + GDAY_VERSION + " (" +
+         (revision.empty() ? std::string("not built from a git checkout") : "git " + revision) +
+         ")";
+}
+
 harness::result<harness::done> write_report(const std::string& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary);
   out << text;

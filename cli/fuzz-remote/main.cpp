@@ -38,8 +38,8 @@ int main(int argc, char** argv) try {
   double duration = 60, timeout_scale = 1.0;
   std::size_t max_findings = 10;
   unsigned settle_ms = 100;
-  opts.add_options()("help,h", "show this help")("protocol", po::value(&protocol),
-                                                 "1, 2 or 3 (default 1)")(
+  opts.add_options()("help,h", "show this help")("version", "print the version and exit")(
+      "protocol", po::value(&protocol), "1, 2 or 3 (default 1)")(
       "seed", po::value(&seed), "seed of the sessions (default: random, printed)")(
       "iterations", po::value(&iterations), "stop after this many sessions")(
       "duration", po::value(&duration), "stop after this many seconds (default 60)")(
@@ -62,6 +62,10 @@ int main(int argc, char** argv) try {
     po::notify(vm);
   } catch (const po::error& e) {
     return usage_error(e.what());
+  }
+  if (vm.count("version")) {
+    std::cout << gday::cli::version_line(program) << "\n";
+    return 0;
   }
   if (vm.count("help")) {
     std::cout << opts

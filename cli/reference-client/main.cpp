@@ -114,8 +114,9 @@ int main(int argc, char** argv) try {
   std::string room_text, room_hex, server = "127.0.0.1", server_v6 = "::1", port_text = "2311",
                                    ca_file, sni, protocol = "1", local_v4, local_v6,
                                    timeout_text = "5", peer_timeout_text = "600", wait_text = "0";
-  opts.add_options()("help,h", "show this help")("creator", "create the room (CreateRoom first)")(
-      "joiner", "join a room someone else creates")(
+  opts.add_options()("help,h", "show this help")("version", "print the version and exit")(
+      "creator", "create the room (CreateRoom first)")("joiner",
+                                                       "join a room someone else creates")(
       "room", po::value(&room_text),
       "room code as a user types it (v1: its SHA-256, as upstream clients do; v2/v3: as is)")(
       "room-hex", po::value(&room_hex), "room code as hex bytes (v1: exactly 32 bytes)")(
@@ -150,6 +151,10 @@ int main(int argc, char** argv) try {
   try {
     po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
     po::notify(vm);
+    if (vm.count("version")) {
+      std::cout << gday::cli::version_line(program) << "\n";
+      return 0;
+    }
     if (vm.count("help")) {
       std::cout << opts << "\n";
       return 0;

@@ -98,8 +98,8 @@ int main(int argc, char** argv) try {
   std::uint32_t request_limit = 10;
   unsigned threads = 1;
   double frame_deadline = 30;
-  opts.add_options()("help,h", "show this help")("key,k", po::value(&key),
-                                                 "PEM file of the private TLS server key")(
+  opts.add_options()("help,h", "show this help")("version", "print the version and exit")(
+      "key,k", po::value(&key), "PEM file of the private TLS server key")(
       "certificate,c", po::value(&cert), "PEM file of the signed TLS server certificate")(
       "unencrypted,u", "use plain TCP instead of TLS")(
       "addresses,a", po::value(&addresses)->composing(),
@@ -129,6 +129,10 @@ int main(int argc, char** argv) try {
     po::notify(vm);
   } catch (const po::error& e) {
     return usage_error(e.what());
+  }
+  if (vm.count("version")) {
+    std::cout << gday::cli::version_line("gday-reference-server") << "\n";
+    return 0;
   }
   if (vm.count("help")) {
     std::cout << opts << "\n";

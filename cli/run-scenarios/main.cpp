@@ -48,6 +48,7 @@ int main(int argc, char** argv) try {
   double timeout_scale = 1.0;
   std::uint64_t seed = 0;
   opts.add_options()("help,h", "show this help")(
+      "version", "print the version, the protocol profiles and the scenarios known, and exit")(
       "list", "list the selected scenarios (id, requirements, grade, summary) and exit")(
       "coverage",
       "print requirement -> scenarios; exit 1 if a MUST or SHOULD requirement has none")(
@@ -144,6 +145,15 @@ int main(int argc, char** argv) try {
     for (const auto& e : loaded.error()) std::cerr << e.what() << "\n";
     return fail({h::error::scenario_file,
                  std::to_string(loaded.error().size()) + " scenario file(s) are invalid"});
+  }
+  if (vm.count("version")) {
+    std::size_t clients = 0;
+    for (const auto& s : *loaded) clients += s.client ? 1 : 0;
+    std::cout << gday::cli::version_line("run-scenarios") << "\n"
+              << "protocol profiles: v1 (gday 0.3.x), v2 (gday 0.4.x), v3 (gday 0.5.x)\n"
+              << "scenarios: " << loaded->size() - clients << " for servers, " << clients
+              << " for clients, from " << scenarios_dir << "\n";
+    return 0;
   }
   if (vm.count("coverage") || vm.count("coverage-markdown")) {
     const auto rows = h::compute_coverage(*loaded);

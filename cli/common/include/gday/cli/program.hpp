@@ -18,6 +18,10 @@ int usage_error(std::string_view program, std::string_view message);
 /// usage_error instead, for the --help hint.
 int report_failure(std::string_view program, const harness::failure& f);
 
+/// "PROGRAM 0.1.0 (git v0.1.0-12-gabcdef123456)", or "(not built from a git
+/// checkout)": what --version prints first.
+std::string version_line(std::string_view program);
+
 /// Writes `text` to `path`; a usage error "cannot write PATH" otherwise.
 harness::result<harness::done> write_report(const std::string& path, std::string_view text);
 
