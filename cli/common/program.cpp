@@ -1,5 +1,6 @@
 #include "gday/cli/program.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -22,6 +23,15 @@ std::string version_line(std::string_view program) {
   return std::string(program) + " " + GDAY_VERSION + " (" +
          (revision.empty() ? std::string("not built from a git checkout") : "git " + revision) +
          ")";
+}
+
+std::string default_scenarios_dir() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  // Without /proc, relative to the working folder: the error that follows
+  // names the folder that was tried.
+  const auto base = ec ? std::filesystem::path(".") : self.parent_path();
+  return (base / GDAY_SCENARIOS_RELATIVE).lexically_normal().string();
 }
 
 harness::result<harness::done> write_report(const std::string& path, std::string_view text) {

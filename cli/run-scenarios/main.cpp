@@ -40,8 +40,8 @@ int fail(const h::failure& f) { return gday::cli::report_failure(program, f); }
 
 int main(int argc, char** argv) try {
   po::options_description opts("run-scenarios [options] [ID|GLOB ...]");
-  std::string scenarios_dir = GDAY_SCENARIOS_DIR, protocol, junit, json_out, summary_md,
-              baseline_file, colour = "auto";
+  std::string scenarios_dir = gday::cli::default_scenarios_dir(), protocol, junit, json_out,
+              summary_md, baseline_file, colour = "auto";
   gday::cli::target_flags target_flags;
   std::vector<std::string> selection, excludes;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
@@ -56,7 +56,9 @@ int main(int argc, char** argv) try {
       "write the coverage as Markdown (docs/conformance.md) and exit")(
       "write-generated", po::value<std::string>(),
       "rewrite the generated scenarios (vanish/) under DIR, the scenario folder, and exit")(
-      "scenarios", po::value(&scenarios_dir), "scenario folder (default: the source tree's)")(
+      "scenarios", po::value(&scenarios_dir),
+      "scenario folder, replacing the library installed with this program (default: "
+      "../share/gday-conformance/scenarios beside it; in a build tree, the source tree's)")(
       "exclude", po::value(&excludes)->composing(), "leave out ids matching GLOB (repeatable)")(
       "protocol", po::value(&protocol),
       "1, 2, 3, all or auto (default: all three for the embedded server, 1 otherwise; auto "

@@ -22,6 +22,13 @@ int report_failure(std::string_view program, const harness::failure& f);
 /// checkout)": what --version prints first.
 std::string version_line(std::string_view program);
 
+/// The scenario library that came with this program: the folder
+/// GDAY_SCENARIOS_RELATIVE (configured: "../share/gday-conformance/scenarios")
+/// from the folder of the running executable. Found relative to the
+/// executable, so an installed tree can move; in a build tree the same path
+/// is a link to the source tree's scenarios/.
+std::string default_scenarios_dir();
+
 /// Writes `text` to `path`; a usage error "cannot write PATH" otherwise.
 harness::result<harness::done> write_report(const std::string& path, std::string_view text);
 
