@@ -53,6 +53,31 @@ job unusable 3 --server-cmd "/nonexistent/server {port}" --protocol 1 --scenario
 grep -q 'did not run to the end (exit 3)' "$out/unusable/summary.md" ||
   fail "unusable: $(head -3 "$out/unusable/summary.md")"
 
+# --use-version (the action's `version`): that tag's ci-job runs, fetched
+# once into .gday-conformance-TAG (here from a local repository standing in
+# for GitHub, holding this ci-job under a tag; the binaries are this build's).
+mkdir -p "$out/upstream/scripts" "$out/work"
+sed 's|^set -uo pipefail$|set -uo pipefail\necho "== ci-job: this is the tagged copy"|' \
+  "$root/scripts/ci-job" >"$out/upstream/scripts/ci-job"
+chmod +x "$out/upstream/scripts/ci-job"
+(cd "$out/upstream" && git init -q && git add -A &&
+  git -c user.name=test -c user.email=test@localhost commit -qm tagged &&
+  git tag v9.9.9-test) || fail "cannot make the stand-in repository"
+(cd "$out/work" && GDAY_REPOSITORY=$out/upstream GDAY_VERSION=v9.9.9-test \
+  GDAY_SERVER_CMD="$cmd" GDAY_PROTOCOL=1 GDAY_SCENARIOS='messages/create-room' \
+  "$root/scripts/ci-job" --from-env --no-build --out "$out/version" >"$out/version.log" 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] || { fail "version: exit $rc"; tail -20 "$out/version.log"; }
+grep -q 'this is the tagged copy' "$out/version.log" || fail "version: the tagged ci-job did not run"
+[ -x "$out/work/.gday-conformance-v9.9.9-test/scripts/ci-job" ] || fail "version: no checkout"
+grep -qx '## gday conformance: passed (exit 0)' "$out/version/summary.md" ||
+  fail "version: no summary from the tagged ci-job"
+(cd "$out/work" && GDAY_REPOSITORY=$out/upstream "$root/scripts/ci-job" --no-build \
+  --use-version v0.0.0-missing --server-cmd "$cmd" --out "$out/missing" >"$out/missing.log" 2>&1)
+rc=$?
+[ "$rc" -eq 3 ] && grep -q "cannot fetch version 'v0.0.0-missing'" "$out/missing.log" ||
+  fail "missing version: exit $rc, $(tail -2 "$out/missing.log")"
+
 job no-target 2
 job two-targets 2 --server-cmd x --target 127.0.0.1:1
 job unknown 2 --server-cmd x --whatever
