@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "gday/cli/program.hpp"
 #include "gday/wire/codec.hpp"
 #include "gday/wire/frame.hpp"
 
@@ -73,12 +74,18 @@ int bench(wire::profile p, std::size_t iterations) {
 
 int main(int argc, char** argv) {
   std::size_t iterations = 200000;
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::printf("%s\n", gday::cli::version_line("gday-bench-codec").c_str());
+    return 0;
+  }
   if (argc > 1) {
     char* end = nullptr;
     errno = 0;
     const unsigned long long v = std::strtoull(argv[1], &end, 10);
     if (argc > 2 || errno != 0 || end == argv[1] || *end != '\0' || v < 1 || v > 1000000000ULL) {
-      std::fprintf(stderr, "usage: gday-bench-codec [ITERATIONS]  (1 to 10^9, default 200000)\n");
+      std::fprintf(
+          stderr,
+          "usage: gday-bench-codec [ITERATIONS | --version]  (1 to 10^9, default 200000)\n");
       return 2;
     }
     iterations = static_cast<std::size_t>(v);

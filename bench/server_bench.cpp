@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "gday/cli/program.hpp"
 #include "gday/client/client.hpp"
 #include "gday/net/tls.hpp"
 #include "gday/wire/frame.hpp"
@@ -131,9 +132,15 @@ void set_affinity(pid_t pid, const cpu_set_t& cpus) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::printf("%s\n", gday::cli::version_line("gday-bench-server").c_str());
+    return 0;
+  }
   if (argc > 3 ||
       (argc > 1 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help"))) {
-    std::printf("usage: gday-bench-server [REQUESTS [IDLE_CONNECTIONS]]  (defaults 5000, 400)\n");
+    std::printf(
+        "usage: gday-bench-server [REQUESTS [IDLE_CONNECTIONS]] | --version  (defaults 5000, "
+        "400)\n");
     return argc > 3 ? 2 : 0;
   }
   const auto requests = argc > 1 ? count_arg(argv[1]) : std::optional<int>(5000);
