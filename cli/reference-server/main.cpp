@@ -98,6 +98,7 @@ int main(int argc, char** argv) try {
   std::uint32_t request_limit = 10;
   unsigned threads = 1;
   double frame_deadline = 30;
+  std::size_t max_connections = 20000, max_connections_per_ip = 1000;
   opts.add_options()("help,h", "show this help")("version", "print the version and exit")(
       "key,k", po::value(&key), "PEM file of the private TLS server key")(
       "certificate,c", po::value(&cert), "PEM file of the signed TLS server certificate")(
@@ -117,6 +118,11 @@ int main(int argc, char** argv) try {
       "for trying a client by hand: answer as the \"server\" rules of this client scenario say "
       "(scenarios/client/*.json), and log every request and reply to stderr")(
       "threads", po::value(&threads), "I/O threads (default 1)")(
+      "max-connections", po::value(&max_connections),
+      "open connections in all; beyond, a new one is reset at once and logged (default 20000)")(
+      "max-connections-per-ip", po::value(&max_connections_per_ip),
+      "open connections from one IP address; beyond, a new one is reset at once and logged "
+      "(default 1000)")(
       "frame-deadline", po::value(&frame_deadline),
       "seconds a half-received frame may stall before the connection is dropped (0 = never)")(
       "self-check", "start in-process, run a TLS exchange through the reference client, exit")(
@@ -174,6 +180,28 @@ int main(int argc, char** argv) try {
   cfg.core.frame_deadline =
       std::chrono::duration_cast<core::clock_time>(std::chrono::duration<double>(frame_deadline));
   cfg.threads = threads == 0 ? 1 : threads;
+  if (max_connections == 0 || max_connections_per_ip == 0) {
+    return usage_error("--max-connections and --max-connections-per-ip take 1 or more");
+  }
+  cfg.max_connections = max_connections;
+  cfg.max_connections_per_ip = max_connections_per_ip;
+  if (verbosity != "off" && verbosity != "error" && verbosity != "warn") {
+    // At info level; after the first 20, one line per 1000 (a flood must
+    // not turn into a flood of log lines).
+    cfg.on_refused = [count = std::uint64_t{0}](const std::string& peer,
+                                                const std::string& why) mutable {
+      ++count;
+      if (count <= 20 || count % 1000 == 0) {
+        std::fprintf(stderr,
+                     "gday-reference-server: refused a connection from %s: %s; see "
+                     "--max-connections-per-ip and --max-connections%s\n",
+                     peer.c_str(), why.c_str(),
+                     count == 20  ? " (from now on, one line per 1000 refusals)"
+                     : count > 20 ? (" (" + std::to_string(count) + " refused so far)").c_str()
+                                  : "");
+      }
+    };
+  }
   for (const auto& f : faults) {
     auto parsed = core::parse_fault(f);
     if (!parsed) return usage_error("unknown fault '" + f + "' (see --list-faults)");

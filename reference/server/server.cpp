@@ -300,6 +300,15 @@ void server::impl::admit(std::unique_ptr<net::byte_stream> stream, core::endpoin
     if (stopping || crashed || sessions.size() >= cfg.max_connections ||
         per_ip[key] >= cfg.max_connections_per_ip) {
       refused++;
+      if (cfg.on_refused && !stopping && !crashed) {
+        const bool total = sessions.size() >= cfg.max_connections;
+        cfg.on_refused(
+            std::visit([](const auto& a) { return wire::to_string(a); }, s->peer()),
+            total ? std::to_string(sessions.size()) + " connections are open (max_connections)"
+                  : std::to_string(per_ip[key]) +
+                        " connections from this address are open "
+                        "(max_connections_per_ip)");
+      }
       s->abort();
       return;
     }

@@ -8,6 +8,7 @@
 #include <barrier>
 #include <boost/asio/post.hpp>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -531,6 +532,45 @@ TEST(server_test, counters_follow_an_exchange) {
       << stats().open_connections;
   EXPECT_EQ(stats().accepted, 2u);
   EXPECT_EQ(stats().handshake_failures, 0u);
+}
+
+TEST(server_test, connections_beyond_the_per_ip_cap_are_refused_and_reported) {
+  auto cfg = tls_config();
+  cfg.max_connections_per_ip = 2;
+  std::mutex m;
+  std::vector<std::string> refusals;
+  cfg.on_refused = [&](const std::string& peer, const std::string& why) {
+    std::lock_guard lock(m);
+    refusals.push_back(peer + ": " + why);
+  };
+  auto srv = start(cfg);
+  auto from = [&](const std::string& address) {
+    auto o = options_for(*srv, false);
+    o.bind_address = address;
+    return client::connection::open(o);
+  };
+  auto first = from("127.0.0.7");
+  auto second = from("127.0.0.7");
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(eventually([&] { return srv->stats().open_connections == 2; }));
+  // The third from the same address is closed at once (during its
+  // handshake, or before its first reply); one from another address is not.
+  auto third = from("127.0.0.7");
+  if (third) {
+    const bool sent = third->send(wire::create_room{code_of(7)}).has_value();
+    EXPECT_FALSE(sent && third->receive(5s)) << "the third connection from one address was served";
+  }
+  auto other = from("127.0.0.8");
+  ASSERT_TRUE(other) << other.error().what();
+  ask(*other, wire::create_room{code_of(8)}, t::room_created, "CreateRoom from another address");
+  ask(*first, wire::create_room{code_of(9)}, t::room_created, "CreateRoom on a capped address");
+  EXPECT_EQ(srv->stats().refused, 1u);
+  std::lock_guard lock(m);
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_EQ(refusals[0].rfind("127.0.0.7:", 0), 0u) << refusals[0];
+  EXPECT_NE(refusals[0].find("2 connections from this address are open (max_connections_per_ip)"),
+            std::string::npos)
+      << refusals[0];
 }
 
 // ---- f. bytes that are not TLS, and handshakes that stall -------------------

@@ -40,6 +40,10 @@ struct config {
   std::chrono::milliseconds handshake_deadline{10000};  ///< TLS handshake must finish by then
   std::size_t max_connections = 20000;                  ///< beyond this, new ones are closed
   std::size_t max_connections_per_ip = 1000;            ///< per source address
+  /// Called (on the server's strand) for each connection a cap closed at
+  /// once: the peer's address and why ("1000 connections from this address
+  /// are open (max_connections_per_ip)").
+  std::function<void(const std::string& peer, const std::string& why)> on_refused;
   /// Called once (from an I/O thread) when a crash fault fires.
   std::function<void()> on_crash;
 };
