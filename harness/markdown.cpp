@@ -1,5 +1,6 @@
 #include "gday/harness/report.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -56,10 +57,35 @@ std::string name_of(const scenario_result& r) {
   return "`" + line_text(r.id) + "` [" + std::string(wire::to_string(r.profile)) + "]";
 }
 
-std::string verdict_row(const std::string& first, const std::map<verdict, std::size_t>& counts) {
+// Counts by verdict, with the baseline's expected failures taken out of
+// their verdict's column into an XFAIL column: a passing job's tables show
+// no FAIL.
+struct row_counts {
+  std::map<verdict, std::size_t> by_verdict;
+  std::size_t expected = 0;
+  std::size_t shown_as(verdict v) const {
+    const std::size_t n = count_of(by_verdict, v);
+    return v == verdict::fail || v == verdict::non_strict ? n - std::min(n, expected_in(v)) : n;
+  }
+  // Expected failures are FAIL or NON-STRICT results; FAIL's column gives
+  // up as many as it has, NON-STRICT's the rest.
+  std::size_t expected_in(verdict v) const {
+    const std::size_t fails = count_of(by_verdict, verdict::fail);
+    if (v == verdict::fail) return std::min(expected, fails);
+    if (v == verdict::non_strict) return expected - std::min(expected, fails);
+    return 0;
+  }
+  bool troubled() const {
+    return shown_as(verdict::fail) + shown_as(verdict::error) + shown_as(verdict::non_strict) +
+               expected >
+           0;
+  }
+};
+
+std::string verdict_row(const std::string& first, const row_counts& counts) {
   std::string row = "| " + first;
-  for (const verdict v : all_verdicts) row += " | " + std::to_string(count_of(counts, v));
-  return row + " |\n";
+  for (const verdict v : all_verdicts) row += " | " + std::to_string(counts.shown_as(v));
+  return row + " | " + std::to_string(counts.expected) + " |\n";
 }
 
 std::string verdict_header(const std::string& first) {
@@ -68,7 +94,7 @@ std::string verdict_header(const std::string& first) {
     head += " | " + std::string(to_string(v));
     rule += "|---:";
   }
-  return head + " |\n" + rule + "|\n";
+  return head + " | XFAIL |\n" + rule + "|---:|\n";
 }
 
 }  // namespace
@@ -106,23 +132,25 @@ std::string to_markdown_summary(const std::vector<scenario_result>& results, con
         std::to_string(t.expected_failures) + " | " + std::to_string(t.unexpected_passes) +
         " |\n\n";
 
-  // By area: verdicts as reporters show them, baseline excused failures as
-  // the verdict they had (the XFAIL column above counts them).
-  std::map<std::string, std::map<verdict, std::size_t>> areas;
-  for (const auto& r : results) ++areas[area_of(r.id)][r.outcome];
+  // By area and by requirement: expected failures in their own column.
+  std::map<std::string, row_counts> areas;
+  for (const auto& r : results) {
+    auto& counts = areas[area_of(r.id)];
+    ++counts.by_verdict[r.outcome];
+    if (r.expected_failure) ++counts.expected;
+  }
   md += "### By area\n\n" + verdict_header("area");
   for (const auto& [area, counts] : areas) md += verdict_row(cell(area), counts);
 
   // By requirement: every row when something is wrong there, folded otherwise.
   std::string failing_rows, all_rows;
-  for (const auto& [id, counts] : t.by_requirement) {
+  for (const auto& [id, by_verdict] : t.by_requirement) {
+    const auto expected = t.expected_by_requirement.find(id);
+    const row_counts counts{by_verdict,
+                            expected == t.expected_by_requirement.end() ? 0 : expected->second};
     const std::string row = verdict_row(cell(id), counts);
     all_rows += row;
-    if (count_of(counts, verdict::fail) + count_of(counts, verdict::error) +
-            count_of(counts, verdict::non_strict) >
-        0) {
-      failing_rows += row;
-    }
+    if (counts.troubled()) failing_rows += row;
   }
   md += "\n### By requirement\n\n";
   if (!failing_rows.empty()) {

@@ -68,7 +68,9 @@ run_totals tally(const std::vector<scenario_result>& results) {
     for (const std::string& id : ids) {
       const bool broke =
           std::find(r.non_canonical.begin(), r.non_canonical.end(), id) != r.non_canonical.end();
-      ++totals.by_requirement[id][only_bytes && !broke ? verdict::pass : r.outcome];
+      const verdict counted = only_bytes && !broke ? verdict::pass : r.outcome;
+      ++totals.by_requirement[id][counted];
+      if (r.expected_failure && counted != verdict::pass) ++totals.expected_by_requirement[id];
     }
   }
   return totals;
