@@ -41,7 +41,7 @@ int fail(const h::failure& f) { return gday::cli::report_failure(program, f); }
 int main(int argc, char** argv) try {
   po::options_description opts("run-scenarios [options] [ID|GLOB ...]");
   std::string scenarios_dir = gday::cli::default_scenarios_dir(), protocol, junit, json_out,
-              summary_md, baseline_file, colour = "auto";
+              summary_md, html_out, baseline_file, colour = "auto";
   gday::cli::target_flags target_flags;
   std::vector<std::string> selection, excludes;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
@@ -70,6 +70,9 @@ int main(int argc, char** argv) try {
       "summary-md", po::value(&summary_md),
       "write a Markdown summary (totals, by area and requirement, each failure with its "
       "transcript); in GitHub Actions give $GITHUB_STEP_SUMMARY")(
+      "html", po::value(&html_out),
+      "write a self-contained HTML report (totals, requirement x profile matrix, every result "
+      "with its transcript, filters by verdict, area and profile)")(
       "baseline", po::value(&baseline_file), "expected failures of this implementation")(
       "verbose,v", "print every transcript")(
       "fail-fast,x",
@@ -237,6 +240,11 @@ int main(int argc, char** argv) try {
     if (!summary_md.empty()) {
       const auto written =
           gday::cli::write_report(summary_md, h::to_markdown_summary(report.results, report.info));
+      if (!written) return fail(written.error());
+    }
+    if (!html_out.empty()) {
+      const auto written =
+          gday::cli::write_report(html_out, h::to_html_report(report.results, report.info));
       if (!written) return fail(written.error());
     }
     if (!report.results.empty() && report.totals.skipped == report.results.size()) {

@@ -31,7 +31,7 @@ job() {
 }
 
 job clean 0 --server-cmd "$cmd" --protocol 1 --scenarios 'messages/*'
-for f in summary.md junit.xml report.json console.txt; do
+for f in summary.md report.html junit.xml report.json console.txt; do
   [ -s "$out/clean/$f" ] || fail "clean: no $f"
 done
 grep -qx '## gday conformance: passed (exit 0)' "$out/clean/summary.md" ||

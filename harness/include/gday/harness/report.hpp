@@ -145,6 +145,15 @@ std::string to_junit_xml(const std::vector<scenario_result>& results, const run_
 /// report; every text from the run is escaped.
 std::string to_markdown_summary(const std::vector<scenario_result>& results, const run_info& info);
 
+/// One self-contained HTML5 page (inline style and script, no external
+/// resources): the outcome and exit code, totals, a requirement x profile
+/// matrix coloured by the worst verdict, and every result, expandable to its
+/// reason, baseline note, transcript, probe, server log and reproduce command,
+/// with filters by verdict, area and profile (also from the URL fragment:
+/// `#verdict=FAIL&area=rooms&profile=v1`). Every text from the run is escaped;
+/// long transcripts and logs are cut, saying so.
+std::string to_html_report(const std::vector<scenario_result>& results, const run_info& info);
+
 /// The JSON report (stable schema, docs/report-schema.md).
 nlohmann::json to_json_report(const std::vector<scenario_result>& results, const run_info& info);
 
