@@ -115,6 +115,7 @@ struct server_core::impl {
   bool crashed = false;
 
   std::map<connection_id, connection> conns;
+  std::vector<connection_id> closed_ids;  ///< closed by the core, not yet swept
   std::size_t open_count = 0;
   std::map<std::string, room> rooms;
   std::uint64_t next_serial = 1;
@@ -242,6 +243,7 @@ struct server_core::impl {
   void close(connection& c, bool reset = false) {
     if (c.closed) return;
     c.closed = true;
+    closed_ids.push_back(c.id);
     c.waiting = false;
     drop_frame_timer(c);
     --open_count;
@@ -860,16 +862,19 @@ struct server_core::impl {
     c.waiting_room.clear();
   }
 
-  /// Forgets connections the core has closed.
+  /// Forgets connections the core has closed since the last sweep (in id
+  /// order, as a walk over `conns` would): after every call, so its cost is
+  /// the closed ones, not every open connection.
   void sweep() {
-    for (auto it = conns.begin(); it != conns.end();) {
-      if (it->second.closed) {
-        unlink(it->second);
-        it = conns.erase(it);
-      } else {
-        ++it;
-      }
+    if (closed_ids.empty()) return;
+    std::sort(closed_ids.begin(), closed_ids.end());
+    for (const connection_id id : closed_ids) {
+      auto it = conns.find(id);
+      if (it == conns.end() || !it->second.closed) continue;
+      unlink(it->second);
+      conns.erase(it);
     }
+    closed_ids.clear();
   }
 
   // ---- timers ---------------------------------------------------------------
