@@ -166,6 +166,7 @@ class launched_lease final : public lease {
   }
   std::string log() override { return process_->log_since(log_from_); }
   void discard() override;
+  int server_pid() const override { return process_->child.id(); }
 
  private:
   launched_target& owner_;

@@ -12,7 +12,7 @@ build=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
-programs=(run-scenarios gday-reference-server gday-reference-client gday-fuzz-remote)
+programs=(run-scenarios gday-reference-server gday-reference-client gday-fuzz-remote gday-load)
 
 case "$mode" in
   install)

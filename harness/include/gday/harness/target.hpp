@@ -43,6 +43,9 @@ class lease {
   /// The server stopped serving (a failed liveness probe): do not give it to
   /// another scenario; a target that can restarts it as after a crash.
   virtual void discard() {}
+  /// The server's process id when the target started it (launched), for
+  /// tools that watch its memory; 0 when unknown.
+  virtual int server_pid() const { return 0; }
 };
 
 /// The result of asking a target for a server: the server, or error::skip
