@@ -277,6 +277,11 @@ int main(int argc, char** argv) try {
                               " --max-connections-per-ip 100000 --max-connections 100000 -v warn";
   }
   raise_fd_limit();
+  // The load runs over IPv4 (where source addresses can rotate); a flag
+  // that would be ignored is refused instead.
+  if (!target_flags.target6.empty()) {
+    return usage_error("connections go over IPv4 only, so --target-v6 would be ignored: drop it");
+  }
   auto chosen = gday::cli::make_target(target_flags, vm);
   if (!chosen) return gday::cli::report_failure(program, chosen.error());
   h::settings needs;  // a running server (--target) is taken as it is

@@ -95,6 +95,8 @@ run --server-cmd x --target 127.0.0.1:1
 expect_rc 2 "--server-cmd with --target"
 run --target 192.0.2.1:2311
 expect_rc 2 "non-loopback target"
+run --target 127.0.0.1:1 --target-v6 '[::1]:1' --insecure
+expect_rc 2 "--target-v6 (IPv4 only: it would be ignored)"
 run --target 127.0.0.1:1 -n 4 --timeout 2
 expect_rc 3 "nothing listening"
 
