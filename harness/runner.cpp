@@ -1,5 +1,6 @@
 #include "gday/harness/runner.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <random>
@@ -703,6 +704,38 @@ bool stopped_serving(const scenario_result& r) noexcept {
   return r.liveness.ran && !r.liveness.passed;
 }
 
+namespace {
+
+// A scenario with a connection over an address family the target has no
+// listener for is SKIPped, saying what to do; the scenarios of spec T-2
+// (listen on IPv4 and IPv6) are NON-STRICT instead when the server was seen
+// refusing IPv6, whatever their own grade: T-2 is a SHOULD.
+bool skip_for_missing_family(const scenario& s, const endpoint_info& ep, scenario_result& r) {
+  bool v4 = false, v6 = false;
+  for (const auto& c : s.connections) (c.family == 6 ? v6 : v4) = true;
+  if (v4 && ep.port4 == 0) {
+    r.outcome = verdict::skip;
+    r.reason = "needs an IPv4 connection, and the target has no IPv4 address (--target HOST:PORT)";
+    return true;
+  }
+  if (!v6 || ep.port6 != 0) return false;
+  const bool dual_stack_rule =
+      std::find(s.requirements.begin(), s.requirements.end(), "T-2") != s.requirements.end();
+  if (dual_stack_rule && !ep.no_v6_seen.empty()) {
+    r.outcome = verdict::non_strict;
+    r.reason = "T-2: the server does not listen on IPv6: " + ep.no_v6_seen;
+    return true;
+  }
+  r.outcome = verdict::skip;
+  r.reason =
+      ep.no_v6_seen.empty()
+          ? "needs an IPv6 connection: give the server's IPv6 address with --target-v6"
+          : "needs an IPv6 connection, and the server does not listen on IPv6: " + ep.no_v6_seen;
+  return true;
+}
+
+}  // namespace
+
 scenario_result run_scenario(const scenario& s, target& t, const run_options& options,
                              unsigned slot) {
   scenario_result r = result_for(s, options.profile);
@@ -742,6 +775,7 @@ scenario_result run_scenario(const scenario& s, target& t, const run_options& op
     r.reason = server.error().message;
     return r;
   }
+  if (skip_for_missing_family(s, (*server)->endpoints(), r)) return r;
   std::uint64_t seed = options.seed;
   if (seed == 0) seed = std::random_device{}();
   seed ^= std::hash<std::string>{}(s.id) + slot;

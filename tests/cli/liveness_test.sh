@@ -9,7 +9,8 @@
 # the probe before the first scenario; one that answers wrongly is for the
 # scenarios to judge. With --no-liveness-probe the next
 # scenario takes the blame. A baseline listing the guilty scenario does not
-# turn the run green.
+# turn the run green. A launched server listening on IPv4 only is judged,
+# not refused.
 # Usage: liveness_test.sh RUNNER SERVER
 set -uo pipefail
 runner=$1
@@ -137,6 +138,28 @@ else
   wait "$pid" 2>/dev/null
   pid=
 fi
+
+# A launched server that listens on IPv4 only (allowed: spec T-2 is a
+# SHOULD): not one ERROR for the run, but its IPv4 scenarios PASS, T-2's are
+# NON-STRICT naming the refused ::1 address, the other IPv6 ones SKIP; exit 0,
+# and exit 1 under --strict.
+v4only="$server -k {key} -c {cert} -a 127.0.0.1:{port} -t {timeout} -r {request_limit} -v off"
+for strict in "" --strict; do
+  "$runner" --color never --protocol 1 --server-cmd "$v4only" $strict \
+    --json "$out/v4only$strict.json" messages/create-room transport/basic-exchange-ipv6 \
+    messages/record-public-addr-v6 >"$out/v4only$strict.log" 2>&1
+  rc=$?
+  [ "$rc" -eq "$([ -n "$strict" ] && echo 1 || echo 0)" ] || fail "IPv4-only server$strict: exit $rc"
+done
+verdict_of() { jq -r --arg id "$1" '.results[] | select(.id == $id) | .verdict' "$out/v4only.json"; }
+[ "$(verdict_of messages/create-room)" = PASS ] || fail "IPv4-only: the IPv4 scenario did not pass"
+[ "$(verdict_of transport/basic-exchange-ipv6)" = NON-STRICT ] ||
+  fail "IPv4-only: T-2's scenario is $(verdict_of transport/basic-exchange-ipv6), not NON-STRICT"
+jq -r '.results[] | select(.id == "transport/basic-exchange-ipv6") | .reason' "$out/v4only.json" |
+  grep -q '^T-2: the server does not listen on IPv6: \[::1\]:[0-9]* refused the connection' ||
+  fail "IPv4-only: T-2's reason does not name the refused address"
+[ "$(verdict_of messages/record-public-addr-v6)" = SKIP ] ||
+  fail "IPv4-only: an IPv6 scenario is $(verdict_of messages/record-public-addr-v6), not SKIP"
 
 if [ "$failures" -ne 0 ]; then
   for f in "$out"/*.log; do

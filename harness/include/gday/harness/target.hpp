@@ -21,6 +21,10 @@ struct endpoint_info {
   std::uint16_t port4 = 0;  ///< 0: no IPv4 listener
   std::string host6 = "::1";
   std::uint16_t port6 = 0;  ///< 0: no IPv6 listener
+  /// With port6 0: what showed the server has no IPv6 listener ("[::1]:4567
+  /// refused the connection"), or empty when nothing was tried (a running
+  /// target given no --target-v6).
+  std::string no_v6_seen;
   bool tls = true;
   net::client_tls_options tls_options;
   std::string server_name;  ///< SNI / certificate name; empty = host
