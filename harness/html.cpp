@@ -54,32 +54,7 @@ int severity(shown s) {
 }
 
 // Clean text made safe for HTML text and quoted attribute values.
-std::string escape(std::string_view clean_text) {
-  std::string out;
-  out.reserve(clean_text.size());
-  for (const char c : clean_text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string escape(std::string_view clean_text) { return detail::escape_markup(clean_text); }
 
 // Text from the run as one line of HTML.
 std::string line(std::string_view s) {

@@ -13,37 +13,7 @@ using namespace detail;
 // Escapes text for XML 1.0 element content or attribute values. The input
 // is cleaned first (valid UTF-8, no forbidden characters).
 std::string xml(std::string_view s, bool attribute = false) {
-  const std::string text = block_text(s);
-  std::string out;
-  out.reserve(text.size() + 16);
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\n':
-        out += attribute ? "&#10;" : "\n";
-        break;
-      case '\t':
-        out += attribute ? "&#9;" : "\t";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
+  return detail::escape_markup(block_text(s), attribute);
 }
 
 std::string area_of(const std::string& id) {

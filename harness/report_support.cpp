@@ -111,6 +111,39 @@ std::string pad_left(std::string s, std::size_t width) {
   return s;
 }
 
+std::string escape_markup(std::string_view clean_text, bool attribute) {
+  std::string out;
+  out.reserve(clean_text.size() + 16);
+  for (const char c : clean_text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '\n':
+        out += attribute ? "&#10;" : "\n";
+        break;
+      case '\t':
+        out += attribute ? "&#9;" : "\t";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string indent_lines(std::string_view text, std::string_view prefix) {
   std::string out;
   std::size_t start = 0;

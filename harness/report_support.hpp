@@ -45,6 +45,11 @@ std::string pad_left(std::string s, std::size_t width);   ///< spaces before, up
 /// Every line of `text` with `prefix` in front and a line feed after.
 std::string indent_lines(std::string_view text, std::string_view prefix);
 
+/// Clean text with & < > " ' as character references, for XML and HTML
+/// text and quoted attribute values; with `attribute`, line feeds and tabs
+/// too (an attribute value keeps them only so).
+std::string escape_markup(std::string_view clean_text, bool attribute = false);
+
 /// A result as reporters show it: its verdict, or XFAIL / XPASS.
 enum class shown { pass, non_strict, fail, skip, error, xfail, xpass };
 

@@ -285,7 +285,7 @@ class xml_checker {
       out += '>';
     else if (ref == "quot")
       out += '"';
-    else if (ref == "apos")
+    else if (ref == "apos" || ref == "#39")
       out += '\'';
     else if (ref == "#10")
       out += '\n';
