@@ -51,19 +51,18 @@ expect_exit 2 --target 192.0.2.1:2311
 expect_exit 3 --target 127.0.0.1:1 --plain --duration 5
 expect_exit 3 --server-cmd "sleep 30" --duration 5
 
-for fault in wrong-error-for-taken-room own-contact-in-peer-contact crash-on-empty-body \
-  eof-mid-frame-blocks-new-connections room-dies-with-creator-connection \
-  reset-leaves-room-locked resets-leak-connection-slots dead-side-slot-kept; do
-  dir=$out/$fault
+# check_fault FAULT: the fuzzer finds it and writes a reproducer that fails on
+# the faulty server and passes on the clean one; the outcome goes to
+# $out/FAULT.result ("found ..." on success).
+check_fault() {
+  local fault=$1 dir=$out/$1 rc reproducer id replay_faulty replay_clean faulty_verdict clean_verdict
   timeout 300 "$fuzzer" --seed 1 --duration 60 --max-findings 1 --out "$dir" \
     --json "$out/$fault.json" --server-cmd "$(server_cmd --fault "$fault")" >"$out/$fault.log" 2>&1
   rc=$?
   reproducer=$(jq -r '.findings[0].reproducer // ""' "$out/$fault.json" 2>/dev/null)
   if [ "$rc" -ne 1 ] || [ -z "$reproducer" ] || [ ! -f "$reproducer" ]; then
-    echo "MISSED   $fault (gday-fuzz-remote exit $rc)"
-    tail -20 "$out/$fault.log"
-    failed=1
-    continue
+    { echo "MISSED   $fault (gday-fuzz-remote exit $rc)"; tail -20 "$out/$fault.log"; } >"$out/$fault.result"
+    return 1
   fi
   id=$(basename "$reproducer" .json)
   "$runner" --scenarios "$dir" --protocol 1 --color never --json "$out/$fault.replay.json" \
@@ -78,17 +77,32 @@ for fault in wrong-error-for-taken-room own-contact-in-peer-contact crash-on-emp
   if { [ "$faulty_verdict" != FAIL ] && [ "$faulty_verdict" != ERROR ]; } ||
     { [ "$replay_faulty" -ne 1 ] && [ "$replay_faulty" -ne 3 ]; } ||
     [ "$clean_verdict" != PASS ] || [ "$replay_clean" -ne 0 ]; then
-    echo "BAD REPRODUCER for $fault: '$faulty_verdict' (exit $replay_faulty) on the faulty server," \
+    { echo "BAD REPRODUCER for $fault: '$faulty_verdict' (exit $replay_faulty) on the faulty server," \
       "'$clean_verdict' (exit $replay_clean) on the clean one"
-    cat "$out/$fault.replay" "$out/$fault.clean"
-    failed=1
-    continue
+      cat "$out/$fault.replay" "$out/$fault.clean"; } >"$out/$fault.result"
+    return 1
   fi
-  echo "found    $fault: $(jq -r '.findings[0] | "\(.kind): \(.reason)"' "$out/$fault.json") -> $id"
+  echo "found    $fault: $(jq -r '.findings[0] | "\(.kind): \(.reason)"' "$out/$fault.json") -> $id" \
+    >"$out/$fault.result"
+}
+export -f check_fault server_cmd verdict_of
+export fuzzer runner server out
+
+# The fault-free server runs while the faults are hunted, four at a time:
+# most of each run is waiting on the servers.
+"$fuzzer" --duration "$clean_seconds" --out "$out/clean" --json "$out/clean.json" \
+  --server-cmd "$(server_cmd)" >"$out/clean.log" 2>&1 &
+clean_pid=$!
+faults=(wrong-error-for-taken-room own-contact-in-peer-contact crash-on-empty-body
+  eof-mid-frame-blocks-new-connections room-dies-with-creator-connection
+  reset-leaves-room-locked resets-leak-connection-slots dead-side-slot-kept)
+printf '%s\n' "${faults[@]}" | xargs -P "${FUZZ_SELF_TEST_JOBS:-4}" -I{} bash -c 'check_fault "$1"' _ {}
+for fault in "${faults[@]}"; do
+  cat "$out/$fault.result" 2>/dev/null || echo "MISSED   $fault (no result)"
+  grep -q '^found ' "$out/$fault.result" 2>/dev/null || failed=1
 done
 
-"$fuzzer" --duration "$clean_seconds" --out "$out/clean" --json "$out/clean.json" \
-  --server-cmd "$(server_cmd)" >"$out/clean.log" 2>&1
+wait "$clean_pid"
 rc=$?
 summary=$(jq -r '"\(.sessions) sessions, \(.findings | length) findings, \(.fuzzer_defects) fuzzer defects"' \
   "$out/clean.json" 2>/dev/null)

@@ -60,8 +60,8 @@ check_fault() {
 export -f attempt check_fault
 export runner server out slow_ids
 
-# Faults run three at a time: most of a run is waiting on deadlines.
-printf '%s\n' "${faults[@]}" | xargs -P "${MUTATION_JOBS:-3}" -I{} bash -c 'check_fault "$1"' _ {}
+# Faults run four at a time: most of a run is waiting on deadlines.
+printf '%s\n' "${faults[@]}" | xargs -P "${MUTATION_JOBS:-4}" -I{} bash -c 'check_fault "$1"' _ {}
 
 missed=0
 for fault in "${faults[@]}"; do
