@@ -149,6 +149,70 @@ TEST(fuzzer_test, an_unreachable_target_is_an_error_not_a_pass) {
   EXPECT_EQ(summary.iterations, 0u);
 }
 
+// The fuzzer's own failures: each stops or is counted as a fuzzer defect,
+// never reported as a finding against the target or as a clean run.
+TEST(fuzzer_test, an_out_folder_that_cannot_be_made_is_an_error_naming_it) {
+  temp_dir dir;
+  const auto in_the_way = dir.path / "a-file";
+  std::ofstream(in_the_way) << "not a folder";
+  auto target = h::make_embedded_target(false, "");
+  auto reference = h::make_embedded_target(false, "");
+  auto o = options_in(dir, 5);
+  o.out_dir = (in_the_way / "findings").string();
+  const auto summary = nf::run_fuzzer(*target, *reference, o);
+  EXPECT_EQ(summary.target_error.rfind("cannot create " + o.out_dir + ": ", 0), 0u)
+      << summary.target_error;
+  EXPECT_EQ(summary.iterations, 0u);
+  EXPECT_TRUE(summary.findings.empty());
+}
+
+TEST(fuzzer_test, a_reference_that_fails_a_plain_exchange_stops_the_run_as_an_internal_error) {
+  temp_dir dir;
+  auto target = h::make_embedded_target(false, "");
+  auto broken_reference = h::make_embedded_target(false, "own-contact-in-peer-contact");
+  const auto summary = nf::run_fuzzer(*target, *broken_reference, options_in(dir, 5));
+  EXPECT_EQ(summary.target_error.rfind(
+                "internal error: the reference does not complete a plain exchange: ", 0),
+            0u)
+      << summary.target_error;
+  EXPECT_EQ(summary.iterations, 0u);
+  EXPECT_TRUE(summary.findings.empty());
+}
+
+TEST(fuzzer_test, a_reproducer_the_reference_fails_too_is_a_fuzzer_defect_not_a_finding) {
+  temp_dir dir;
+  // The same fault on both sides: the target's failure reproduces, but the
+  // reference fails the minimised scenario as well, so the oracle (not the
+  // target) is to blame.
+  auto faulty = h::make_embedded_target(false, "wrong-error-for-taken-room");
+  auto faulty_reference = h::make_embedded_target(false, "wrong-error-for-taken-room");
+  auto o = options_in(dir, 3);
+  o.seed = 2;  // its first session creates a room twice
+  o.reference_every = 0;
+  const auto summary = nf::run_fuzzer(*faulty, *faulty_reference, o);
+  EXPECT_TRUE(summary.target_error.empty()) << summary.target_error;
+  EXPECT_TRUE(summary.findings.empty()) << summary.findings.front().reason;
+  ASSERT_GE(summary.reference_failures, 1u);
+  bool kept = false;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    kept = kept || entry.path().filename().string().rfind("internal-", 0) == 0;
+  }
+  EXPECT_TRUE(kept) << "no internal-*.json scenario kept in " << dir.path;
+}
+
+TEST(fuzzer_test, sessions_the_reference_fails_are_counted_as_fuzzer_defects) {
+  temp_dir dir;
+  auto target = h::make_embedded_target(false, "");
+  auto faulty_reference = h::make_embedded_target(false, "wrong-error-for-taken-room");
+  auto o = options_in(dir, 3);
+  o.seed = 2;  // its first session creates a room twice
+  o.reference_every = 1;
+  const auto summary = nf::run_fuzzer(*target, *faulty_reference, o);
+  EXPECT_TRUE(summary.target_error.empty()) << summary.target_error;
+  EXPECT_TRUE(summary.findings.empty()) << summary.findings.front().reason;
+  EXPECT_GE(summary.reference_failures, 1u);
+}
+
 TEST(fuzzer_test, signatures_ignore_where_and_with_what) {
   EXPECT_EQ(nf::signature_of("/steps/4: unexpected ReceivedAddr, ErrorUnexpectedMsg (got "
                              "ErrorUnexpectedMsg, expected ErrorRoomTaken); expected X, Y"),
