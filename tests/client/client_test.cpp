@@ -148,6 +148,104 @@ TEST(client_test, receive_times_out_cleanly_against_a_silent_server) {
   EXPECT_FALSE(c->receive(5s));
 }
 
+TEST(client_test, open_refuses_a_host_that_is_not_an_ip_literal) {
+  auto o = options(2311);
+  o.host = "localhost";  // names are not resolved: the harness works on literals only
+  auto c = client::connection::open(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, net::error::bad_address);
+  EXPECT_EQ(c.error().what(), "'localhost' is not an IPv4 or IPv6 address");
+}
+
+TEST(client_test, open_with_no_time_left_times_out_while_connecting) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor listening(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  auto o = options(listening.local_endpoint().port());
+  o.timeout = 0ms;
+  auto c = client::connection::open(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, net::error::timed_out) << c.error().what();
+  EXPECT_EQ(c.error().what(), "connecting to 127.0.0.1 port " +
+                                  std::to_string(listening.local_endpoint().port()) + " timed out");
+}
+
+TEST(client_test, receive_with_no_time_left_times_out_and_closes_the_connection) {
+  auto srv = start_server();
+  auto c = client::connection::open(options(srv->port(false)));
+  ASSERT_TRUE(c) << c.error().what();
+  auto reply = c->receive(0ms);
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().code, net::error::timed_out);
+  EXPECT_EQ(reply.error().what(), "waiting for a reply timed out");
+  auto again = c->receive(1s);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, std::errc::not_connected);
+  EXPECT_EQ(again.error().what(),
+            "the connection is closed (an earlier wait timed out, or close() was called)");
+}
+
+TEST(client_test, a_connection_moved_by_assignment_carries_on) {
+  auto srv = start_server();
+  auto first = client::connection::open(options(srv->port(false)));
+  auto second = client::connection::open(options(srv->port(true), true));
+  ASSERT_TRUE(first && second);
+  const auto second_local = second->local_endpoint();
+  *first = std::move(*second);  // the first connection is closed and replaced
+  EXPECT_EQ(first->local_endpoint(), second_local);
+  ASSERT_TRUE(first->send(wire::create_room{std::string(32, 'm')}));
+  auto reply = first->receive(2s);
+  ASSERT_TRUE(reply) << reply.error().what();
+  EXPECT_EQ(reply->type, t::room_created);
+}
+
+TEST(client_test, shutdown_send_reports_a_transport_that_cannot_half_close) {
+  boost::asio::io_context io;
+  net::memory_transport* own_end = nullptr;
+  std::unique_ptr<net::memory_transport> server_end;
+  auto o = options(0);
+  o.tls = false;
+  auto c = client::connection::open(o, [&](boost::asio::any_io_executor executor) {
+    auto ends = net::memory_transport::make_pair(executor, io.get_executor());
+    own_end = ends.first.get();
+    server_end = std::move(ends.second);
+    return std::unique_ptr<net::transport>(std::move(ends.first));
+  });
+  ASSERT_TRUE(c) << c.error().what();
+  ASSERT_NE(own_end, nullptr);
+  own_end->close();  // the transport fails under the connection
+  auto r = c->shutdown_send();
+  ASSERT_FALSE(r);
+  const auto ebadf = std::make_error_code(std::errc::bad_file_descriptor);
+  EXPECT_EQ(r.error().code, ebadf);
+  EXPECT_EQ(r.error().what(), "half-closing the connection failed: " + ebadf.message());
+}
+
+TEST(client_test, open_names_a_source_address_it_cannot_use) {
+  auto srv = start_server();
+  auto o = options(srv->port(false));
+  o.bind_address = "not an address";
+  auto c = client::connection::open(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().what().rfind("cannot open a socket: ", 0), 0u) << c.error().what();
+  // An address this host does not have (TEST-NET-1).
+  o.bind_address = "192.0.2.1";
+  c = client::connection::open(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, std::errc::address_not_available) << c.error().what();
+  EXPECT_EQ(c.error().what(), "cannot open a socket: " +
+                                  std::make_error_code(std::errc::address_not_available).message());
+}
+
+TEST(client_test, open_reports_an_unusable_ca_instead_of_handshaking) {
+  auto srv = start_server();
+  auto o = options(srv->port(false));
+  o.tls_options.ca_pem = "no certificate here";
+  auto c = client::connection::open(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, net::error::bad_certificate);
+  EXPECT_EQ(c.error().what(), "the CA text holds no PEM certificate");
+}
+
 TEST(client_test, shutdown_send_ends_the_input_and_the_answer_still_arrives) {
   auto srv = start_server();
   auto c = client::connection::open(options(srv->port(false)));

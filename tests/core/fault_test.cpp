@@ -507,4 +507,47 @@ TEST(core_fault_test, reply_split_writes_sends_header_and_body_apart) {
   EXPECT_EQ(d.core.frames_out(), 1u);
 }
 
+TEST(core_fault_test, public_addr_wrong_family_records_a_v4_mapped_peer_as_v4) {
+  // ::ffff:192.0.2.7, as a dual-stack socket reports an IPv4 client.
+  const endpoint mapped = wire::socket_addr_v6{{0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0207}, 7000, 0};
+  const auto recorded = [&](bool with_fault, const endpoint& peer) {
+    config cfg;
+    if (with_fault) cfg.faults.set(fault::public_addr_wrong_family);
+    driver d(cfg);
+    d.open(1, peer);
+    d.send(1, create(code(1)) + record(code(1), creator) + ready(code(1), creator));
+    const auto got = d.replies(1);
+    EXPECT_EQ(got.size(), 3u);
+    return got.empty() ? wire::contact{} : got.back().contact.public_;
+  };
+  EXPECT_EQ(recorded(false, mapped), (wire::contact{std::nullopt, std::get<1>(mapped)}));
+  EXPECT_EQ(recorded(true, mapped), (wire::contact{addr4("192.0.2.7:7000"), std::nullopt}));
+  // An IPv6 peer that is no mapped IPv4 address has no IPv4 form: nothing is recorded.
+  EXPECT_EQ(recorded(true, v6_loopback(8000)), wire::contact{});
+}
+
+TEST(core_fault_test, rate_limit_counts_successes_refuses_a_ready_to_share_past_the_limit) {
+  for (const bool with_fault : {false, true}) {
+    SCOPED_TRACE(with_fault ? "with the fault" : "without the fault");
+    config cfg = cfg_with(2);
+    if (with_fault) cfg.faults.set(fault::rate_limit_counts_successes);
+    driver d(cfg);
+    d.open(1);
+    // CreateRoom counts (1); the fault counts the successful RecordPublicAddr
+    // too (2), and so refuses the ReadyToShare.
+    d.send(1, create(code(1)) + record(code(1), creator) + ready(code(1), creator));
+    const auto got = d.replies(1);
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0], room_created);
+    EXPECT_EQ(got[1], received_addr);
+    if (with_fault) {
+      EXPECT_EQ(got[2], error_too_many_requests);
+      EXPECT_TRUE(d.closed(1));
+    } else {
+      EXPECT_EQ(got[2].type, wire::server_msg_type::client_contact);
+      EXPECT_FALSE(d.closed(1));
+    }
+  }
+}
+
 }  // namespace

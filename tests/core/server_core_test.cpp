@@ -1239,6 +1239,38 @@ std::vector<server_msg_type> types_of(const replies& rs) {
   for (const auto& m : rs) out.push_back(m.type);
   return out;
 }
+TEST(server_core_test, a_moved_core_keeps_its_rooms_connections_and_timers) {
+  config cfg;
+  cfg.room_timeout = 10s;
+  server_core first(cfg, 0s);
+  first.open(1, v4(127, 0, 0, 1, 1), 0s);
+  first.receive(1, create(code(1)) + ready(code(1), creator), 0s);
+  ASSERT_EQ(first.take_outputs().size(), 2u);
+  server_core moved(std::move(first));
+  EXPECT_EQ(moved.live_rooms(), 1u);
+  EXPECT_EQ(moved.open_connections(), 1u);
+  EXPECT_TRUE(moved.reading_paused(1));
+  EXPECT_EQ(moved.next_deadline(), 10s);
+
+  server_core assigned(config{}, 0s);
+  assigned = std::move(moved);
+  assigned.open(2, v4(127, 0, 0, 2, 2), 1s);
+  assigned.receive(2, ready(code(1), joiner), 1s);
+  std::vector<server_msg_type> to_creator, to_joiner;
+  for (const output& o : assigned.take_outputs()) {
+    ASSERT_EQ(o.what, output::kind::send);
+    auto body = wire::decode_frames(o.bytes, wire::profile::v1);
+    ASSERT_TRUE(body && body->size() == 1u);
+    auto m = wire::decode_server_msg(body->front(), wire::profile::v1);
+    ASSERT_TRUE(m);
+    (o.conn == 1 ? to_creator : to_joiner).push_back(m->type);
+  }
+  EXPECT_EQ(to_creator, std::vector{server_msg_type::peer_contact});
+  EXPECT_EQ(to_joiner,
+            (std::vector{server_msg_type::client_contact, server_msg_type::peer_contact}));
+  EXPECT_EQ(assigned.live_rooms(), 0u);
+}
+
 }  // namespace
 
 // Found by the server_core fuzzer: a room kept the closed waiter's id and

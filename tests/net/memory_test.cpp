@@ -142,6 +142,19 @@ TEST(memory_transport_test, close_ends_the_peers_input_and_aborts_own_waits) {
   EXPECT_TRUE(p.a->shutdown_send()) << "a closed end cannot half-close";
 }
 
+TEST(memory_transport_test, a_wait_on_a_closed_end_completes_aborted) {
+  for (const auto what : {net::wait_type::read, net::wait_type::write}) {
+    pipe p;
+    p.a->close();
+    std::optional<std::error_code> woke;
+    p.a->async_wait(what, [&](std::error_code ec) { woke = ec; });
+    EXPECT_FALSE(woke) << "completes through the executor, not inside async_wait";
+    p.io.run_for(std::chrono::seconds(1));
+    ASSERT_TRUE(woke);
+    EXPECT_EQ(*woke, aborted());
+  }
+}
+
 TEST(memory_transport_test, reset_discards_unread_bytes_and_fails_the_peers_reads) {
   pipe p;
   (void)p.a->write_some(std::string_view("never read"));

@@ -5,6 +5,7 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -40,6 +41,18 @@ const contexts& tls() {
 }
 
 // A server and a client stream over one memory pipe, on one io_context.
+// Runs `io`'s handlers until `done` holds; false after 5 s.
+bool run_io_until(boost::asio::io_context& io, const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!done()) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= 0s) return false;
+    io.restart();
+    io.run_one_for(left);
+  }
+  return true;
+}
+
 struct stream_pair {
   boost::asio::io_context io;
   net::memory_transport* server_end = nullptr;
@@ -62,17 +75,7 @@ struct stream_pair {
     }
   }
 
-  // Runs handlers until `done` holds; false after 5 s.
-  bool run_until(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!done()) {
-      const auto left = deadline - std::chrono::steady_clock::now();
-      if (left <= 0s) return false;
-      io.restart();
-      io.run_one_for(left);
-    }
-    return true;
-  }
+  bool run_until(const std::function<bool()>& done) { return run_io_until(io, done); }
 
   // Both handshakes; a side whose handshake fails closes its stream, as the
   // server and client do. Returns {server's, client's} outcome.
@@ -283,6 +286,161 @@ TEST(stream_test, plain_writes_complete_across_short_transport_writes) {
   ASSERT_FALSE(p.client->shutdown_transport_send());
   const auto end = p.read(*p.server, 1).second;
   EXPECT_TRUE(net::is_orderly_close(end)) << end.message();
+}
+
+TEST(stream_test, plain_read_chunk_reports_the_transports_own_error) {
+  net::memory_faults faults;
+  faults.fail_read_at = 1;
+  faults.error = std::make_error_code(std::errc::io_error);
+  stream_pair p(false, {}, faults);
+  ASSERT_FALSE(p.write(*p.server, "lost"));
+  std::optional<std::error_code> end;
+  std::string got;
+  p.client->async_read_chunk(16, [&](std::error_code ec, std::string bytes) {
+    end = ec;
+    got = std::move(bytes);
+  });
+  ASSERT_TRUE(p.run_until([&] { return end.has_value(); }));
+  EXPECT_EQ(*end, faults.error) << end->message();
+  EXPECT_EQ(got, "");
+}
+
+// A plain write the transport cannot take now waits for room and goes on.
+TEST(stream_test, plain_write_waits_while_the_transport_takes_nothing) {
+  net::memory_faults full;
+  full.max_write = 0;  // every write_some() moves nothing, as a full socket buffer
+  stream_pair p(false, {}, full);
+  std::optional<std::error_code> written;
+  p.client->async_write("waited", [&](std::error_code ec) { written = ec; });
+  EXPECT_FALSE(written.has_value());
+  p.client_end->set_faults({});  // room again
+  ASSERT_TRUE(p.run_until([&] { return written.has_value(); }));
+  EXPECT_FALSE(*written) << written->message();
+  EXPECT_EQ(p.read(*p.server, 6).first, "waited");
+}
+
+// The same for TLS: OpenSSL's write through the transport wants to write
+// again, and the stream waits for room instead of failing.
+TEST(stream_test, tls_write_waits_while_the_transport_takes_nothing) {
+  stream_pair p(true);
+  ASSERT_EQ(p.handshake(), std::make_pair(std::error_code(), std::error_code()));
+  net::memory_faults full;
+  full.max_write = 0;
+  p.client_end->set_faults(full);
+  std::optional<std::error_code> written;
+  p.client->async_write("sealed", [&](std::error_code ec) { written = ec; });
+  EXPECT_FALSE(written.has_value());
+  p.client_end->set_faults({});
+  ASSERT_TRUE(p.run_until([&] { return written.has_value(); }));
+  EXPECT_FALSE(*written) << written->message();
+  EXPECT_EQ(p.read(*p.server, 6).first, "sealed");
+}
+
+// close_notify that cannot be written at once is sent when there is room,
+// and the peer reads an end with close_notify.
+TEST(stream_test, tls_shutdown_waits_to_send_its_close_notify) {
+  stream_pair p(true);
+  ASSERT_EQ(p.handshake(), std::make_pair(std::error_code(), std::error_code()));
+  net::memory_faults full;
+  full.max_write = 0;
+  p.server_end->set_faults(full);
+  bool finished = false;
+  std::error_code shutdown_result;
+  p.server->async_shutdown(true, [&](std::error_code ec) {
+    shutdown_result = ec;
+    finished = true;
+  });
+  EXPECT_FALSE(finished);
+  p.server_end->set_faults({});
+  ASSERT_TRUE(p.run_until([&] { return finished; }));
+  EXPECT_FALSE(shutdown_result) << shutdown_result.message();
+  const auto end = p.read(*p.client, 1).second;
+  EXPECT_EQ(end, net::error::closed_with_close_notify) << end.message();
+}
+
+// Two streams over a connected loopback TCP socket pair with a small send
+// buffer, so that a large write fills the buffers and has to wait for the
+// reader. (A tiny receive buffer would make TCP crawl on zero-window probes.)
+struct socket_pair {
+  boost::asio::io_context io;
+  std::unique_ptr<net::byte_stream> writer, reader;
+
+  explicit socket_pair(bool use_tls) {
+    using tcp = boost::asio::ip::tcp;
+    tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    tcp::socket a(io), b(io);
+    a.open(tcp::v4());
+    a.set_option(boost::asio::socket_base::send_buffer_size(64 * 1024));
+    a.connect(acceptor.local_endpoint());
+    acceptor.accept(b);
+    if (use_tls) {
+      writer = net::make_tls_stream(std::move(a), tls().client, false, "localhost").value();
+      reader = net::make_tls_stream(std::move(b), tls().server, true).value();
+    } else {
+      writer = net::make_tcp_stream(std::move(a));
+      reader = net::make_tcp_stream(std::move(b));
+    }
+  }
+
+  bool run_until(const std::function<bool()>& done) { return run_io_until(io, done); }
+};
+
+TEST(stream_test, a_socket_write_larger_than_the_buffers_waits_for_the_reader) {
+  for (const bool use_tls : {true, false}) {
+    SCOPED_TRACE(use_tls ? "tls" : "plain");
+    socket_pair p(use_tls);
+    std::optional<std::error_code> writer_hs, reader_hs;
+    p.writer->async_handshake([&](std::error_code ec) { writer_hs = ec; });
+    p.reader->async_handshake([&](std::error_code ec) { reader_hs = ec; });
+    ASSERT_TRUE(p.run_until([&] { return writer_hs && reader_hs; }));
+    ASSERT_FALSE(*writer_hs || *reader_hs);
+    std::string message(4 << 20, 'w');
+    for (std::size_t i = 0; i < message.size(); i += 997) message[i] = static_cast<char>(i % 251);
+    std::optional<std::error_code> written;
+    p.writer->async_write(message, [&](std::error_code ec) { written = ec; });
+    p.io.restart();
+    p.io.poll();
+    ASSERT_FALSE(written.has_value()) << "4 MiB fitted into the socket buffers at once";
+    std::string got;
+    std::optional<std::error_code> failure;
+    std::function<void(std::error_code, std::string)> next = [&](std::error_code ec,
+                                                                 std::string bytes) {
+      got += bytes;
+      if (ec) {
+        failure = ec;
+      } else if (got.size() < message.size()) {
+        p.reader->async_read_chunk(net::byte_stream::max_chunk, next);
+      }
+    };
+    p.reader->async_read_chunk(net::byte_stream::max_chunk, next);
+    ASSERT_TRUE(p.run_until([&] { return written && (failure || got.size() == message.size()); }))
+        << "written " << written.has_value() << ", read " << got.size();
+    EXPECT_FALSE(*written) << written->message();
+    EXPECT_FALSE(failure) << failure->message();
+    EXPECT_TRUE(got == message) << "the reader got " << got.size() << " bytes, not the same";
+  }
+}
+
+TEST(stream_test, closing_a_stream_aborts_its_write_waiting_for_the_reader) {
+  for (const bool use_tls : {true, false}) {
+    SCOPED_TRACE(use_tls ? "tls" : "plain");
+    socket_pair p(use_tls);
+    std::optional<std::error_code> writer_hs, reader_hs;
+    p.writer->async_handshake([&](std::error_code ec) { writer_hs = ec; });
+    p.reader->async_handshake([&](std::error_code ec) { reader_hs = ec; });
+    ASSERT_TRUE(p.run_until([&] { return writer_hs && reader_hs; }));
+    ASSERT_FALSE(*writer_hs || *reader_hs);
+    const std::string message(4 << 20, 'x');
+    std::optional<std::error_code> written;
+    p.writer->async_write(message, [&](std::error_code ec) { written = ec; });
+    p.io.restart();
+    p.io.poll();  // nobody reads: the write stays waiting
+    ASSERT_FALSE(written.has_value()) << "4 MiB fitted into the socket buffers at once";
+    p.writer->close();
+    ASSERT_TRUE(p.run_until([&] { return written.has_value(); }));
+    EXPECT_EQ(*written, boost::system::error_code(boost::asio::error::operation_aborted))
+        << written->message();
+  }
 }
 
 }  // namespace

@@ -5,7 +5,12 @@
 // hanging.
 #include "gday/net/tls.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -69,6 +74,23 @@ TEST(tls_test, server_context_names_what_is_wrong_with_the_certificate_or_key) {
   EXPECT_TRUE(net::make_server_context(pki().server_cert_pem, pki().server_key_pem));
 }
 
+// A PEM private key of another type (Ed25519) than the certificate's (P-256):
+// OpenSSL files it beside the certificate instead of refusing it, and only
+// the final check finds that the key has no certificate.
+TEST(tls_test, server_context_refuses_a_key_of_another_type_than_the_certificate) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"), &EVP_PKEY_free);
+  ASSERT_TRUE(key);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  ASSERT_EQ(PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr),
+            1);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  const std::string ed25519_pem(data, static_cast<std::size_t>(size));
+  expect_bad_certificate(net::make_server_context(pki().server_cert_pem, ed25519_pem),
+                         "the private key does not match the certificate");
+}
+
 TEST(tls_test, server_context_from_files_names_the_file_it_cannot_read) {
   std::string pattern = (std::filesystem::temp_directory_path() / "gday-tls-test-XXXXXX").string();
   ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
@@ -102,6 +124,33 @@ TEST(tls_test, write_file_reports_a_folder_it_cannot_write) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().what().find("cannot write /nonexistent/folder/key.pem"), std::string::npos)
       << r.error().what();
+}
+
+// A write that the file system refuses half way (here: the file size limit,
+// as on a full disk) is reported, not taken for a written key. In a forked
+// child, whose limit does not reach the other tests.
+TEST(tls_test, write_file_reports_a_write_the_file_system_refuses) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "gday-tls-test-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const std::string path = (std::filesystem::path(pattern) / "key.pem").string();
+  EXPECT_EXIT(
+      {
+        ::signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead
+        rlimit original{};
+        ::getrlimit(RLIMIT_FSIZE, &original);
+        rlimit limit = original;
+        limit.rlim_cur = 1024;
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+        const auto r = net::write_file(path, std::string(64 * 1024, 'k'));
+        ::setrlimit(RLIMIT_FSIZE, &original);  // for what the process writes on exit
+        if (r) std::exit(1);
+        std::fprintf(stderr, "<%s> <%s>\n", r.error().code.message().c_str(),
+                     r.error().what().c_str());
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0),
+      "<" + std::make_error_code(std::errc::io_error).message() + "> <cannot write " + path + ">");
+  std::filesystem::remove_all(pattern);
 }
 
 // Both handshakes over an in-memory pipe; {server's, client's} outcome, or

@@ -573,6 +573,34 @@ TEST(server_test, connections_beyond_the_per_ip_cap_are_refused_and_reported) {
       << refusals[0];
 }
 
+TEST(server_test, connections_beyond_the_total_cap_are_refused_and_reported) {
+  auto cfg = tls_config();
+  cfg.max_connections = 1;
+  std::mutex m;
+  std::vector<std::string> refusals;
+  cfg.on_refused = [&](const std::string& peer, const std::string& why) {
+    std::lock_guard lock(m);
+    refusals.push_back(peer + ": " + why);
+  };
+  auto srv = start(cfg);
+  auto first = connect(*srv, false);
+  ASSERT_TRUE(eventually([&] { return srv->stats().open_connections == 1; }));
+  // The second is closed at once (during its handshake, or before its first
+  // reply), whatever its address.
+  auto second = client::connection::open(options_for(*srv, true));
+  if (second) {
+    const bool sent = second->send(wire::create_room{code_of(2)}).has_value();
+    EXPECT_FALSE(sent && second->receive(5s)) << "a connection beyond the cap was served";
+  }
+  ASSERT_TRUE(eventually([&] { return srv->stats().refused == 1; })) << srv->stats().refused;
+  ask(first, wire::create_room{code_of(1)}, t::room_created, "CreateRoom within the cap");
+  std::lock_guard lock(m);
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_EQ(refusals[0].rfind("[::1]:", 0), 0u) << refusals[0];
+  EXPECT_NE(refusals[0].find(": 1 connections are open (max_connections)"), std::string::npos)
+      << refusals[0];
+}
+
 // ---- f. bytes that are not TLS, and handshakes that stall -------------------
 
 TEST(server_test, bad_tls_bytes_and_stalled_handshakes_do_not_disturb_an_exchange) {
@@ -630,6 +658,133 @@ TEST(server_test, clients_that_vanish_before_their_answer_do_not_kill_the_server
   auto c = client::connection::open(options_for(*srv, false, wire::profile::v3));
   ASSERT_TRUE(c) << c.error().what();
   ask(*c, wire::create_room{"still serving"}, t::room_created, "a new connection");
+}
+
+// ---- g. start() failures --------------------------------------------------------
+
+TEST(server_test, start_refuses_a_missing_or_unparsable_listen_address) {
+  {
+    auto cfg = tls_config();
+    cfg.listen.clear();
+    server::server srv(cfg);
+    auto started = srv.start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().code, net::error::bad_address);
+    EXPECT_EQ(started.error().what(), "no listen address given");
+  }
+  {
+    auto cfg = tls_config();
+    cfg.listen = {"127.0.0.1:0", "localhost:2311"};
+    server::server srv(cfg);
+    auto started = srv.start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().code, net::error::bad_address);
+    EXPECT_EQ(started.error().what(),
+              "'localhost:2311' is not an address like 127.0.0.1:2311 or [::1]:2311");
+    EXPECT_TRUE(srv.endpoints().empty()) << "nothing listens after a failed start";
+  }
+}
+
+TEST(server_test, start_names_the_address_that_is_in_use) {
+  auto first = start(tls_config());
+  const auto port = first->port(false);
+  auto cfg = tls_config();
+  cfg.listen = {"127.0.0.1:" + std::to_string(port)};
+  server::server second(cfg);
+  auto started = second.start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, std::errc::address_in_use) << started.error().what();
+  EXPECT_EQ(started.error().what(), "cannot listen on 127.0.0.1 port " + std::to_string(port) +
+                                        ": " +
+                                        std::make_error_code(std::errc::address_in_use).message());
+  // The first server still serves.
+  auto c = connect(*first, false);
+  ask(c, wire::create_room{code_of(3)}, t::room_created, "the first server after the clash");
+}
+
+// Port-0 addresses share the port the first one got; when a later one cannot
+// have it, start() tries other ports, and gives up with the last reason.
+TEST(server_test, start_gives_up_when_port_0_addresses_can_never_share_a_port) {
+  auto cfg = tls_config();
+  cfg.listen = {"127.0.0.1:0", "127.0.0.1:0"};  // the second can never bind the first's port
+  server::server srv(cfg);
+  auto started = srv.start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, std::errc::address_in_use) << started.error().what();
+  const std::string what = started.error().what();
+  EXPECT_EQ(what.rfind("cannot listen on 127.0.0.1 port ", 0), 0u) << what;
+  EXPECT_NE(what.find(std::make_error_code(std::errc::address_in_use).message()), std::string::npos)
+      << what;
+  EXPECT_EQ(what.find("port 0:"), std::string::npos) << "names the port it tried: " << what;
+}
+
+TEST(server_test, port_is_0_for_a_family_it_does_not_listen_on) {
+  auto cfg = tls_config();
+  cfg.listen = {"127.0.0.1:0"};
+  auto srv = start(cfg);
+  EXPECT_NE(srv->port(false), 0u);
+  EXPECT_EQ(srv->port(true), 0u);
+  ASSERT_EQ(srv->endpoints().size(), 1u);
+  EXPECT_EQ(srv->endpoints()[0].port(), srv->port(false));
+}
+
+// ---- h. a server driven by the caller's clock and poll() -------------------------
+
+TEST(server_test, polled_server_reports_the_rooms_deadline_and_runs_it_when_due) {
+  gday::core::clock_time now{0};
+  server::config cfg;  // plain streams: adopted memory pipes
+  cfg.listen.clear();
+  cfg.threads = 0;
+  cfg.clock = [&] { return now; };
+  cfg.core.room_timeout = 30s;
+  server::server srv(cfg);
+  EXPECT_EQ(srv.next_deadline(), std::nullopt) << "no core before start()";
+  ASSERT_TRUE(srv.start());
+  EXPECT_EQ(srv.next_deadline(), std::nullopt) << "nothing to time yet";
+
+  // (Not a structured binding: clang 14 cannot capture one in a lambda.)
+  auto ends = net::make_memory_pipe(srv.executor());
+  auto& client_end = ends.second;
+  srv.adopt(std::move(ends.first), *wire::parse_socket_addr_v4("192.0.2.1:1"));
+  std::string received;
+  std::array<char, 256> buffer{};
+  std::function<void(std::error_code, std::size_t)> on_read = [&](std::error_code ec,
+                                                                  std::size_t n) {
+    if (ec) return;
+    received.append(buffer.data(), n);
+    client_end->async_read_some(buffer, on_read);
+  };
+  client_end->async_read_some(buffer, on_read);
+  const auto room = code_of(5);
+  const std::string requests =
+      wire::encode_frame(wire::create_room{room}, wire::profile::v1).value() +
+      wire::encode_frame(wire::ready_to_share{wire::contact{}, room, true}, wire::profile::v1)
+          .value();
+  now = 5s;
+  client_end->async_write(requests, [](std::error_code) {});
+  srv.poll();
+  auto replies = [&] {
+    std::vector<t> types;
+    auto bodies = wire::decode_frames(received, wire::profile::v1);
+    EXPECT_TRUE(bodies) << bodies.error().what();
+    if (!bodies) return types;
+    for (const auto& body : *bodies) {
+      auto m = wire::decode_server_msg(body, wire::profile::v1);
+      EXPECT_TRUE(m);
+      if (m) types.push_back(m->type);
+    }
+    return types;
+  };
+  EXPECT_EQ(replies(), (std::vector{t::room_created, t::client_contact}));
+  EXPECT_EQ(srv.next_deadline(), 35s) << "the room's expiry, 30 s after its CreateRoom";
+
+  now = 34s;
+  srv.poll();
+  EXPECT_EQ(replies().size(), 2u) << "nothing is due before the deadline";
+  now = 35s;
+  srv.poll();
+  EXPECT_EQ(replies(), (std::vector{t::room_created, t::client_contact, t::error_peer_timed_out}));
+  srv.stop();
 }
 
 }  // namespace

@@ -190,6 +190,66 @@ TEST(codec_test, server_unit_variants_accept_string_or_null_value_in_v1) {
   EXPECT_FALSE(wire::decode_server_msg(R"("ClientContact")", profile::v1));
 }
 
+// A decode failure as a user reads it: rule, code, offset and sentence.
+std::string client_failure(std::string_view body, profile p) {
+  auto msg = wire::decode_client_msg(body, p);
+  EXPECT_FALSE(msg) << body;
+  return msg ? "accepted" : msg.error().what();
+}
+std::string server_failure(std::string_view body, profile p) {
+  auto msg = wire::decode_server_msg(body, p);
+  EXPECT_FALSE(msg) << body;
+  return msg ? "accepted" : msg.error().what();
+}
+std::string at(std::size_t offset) { return " at byte " + std::to_string(offset) + ": "; }
+
+TEST(codec_test, v1_message_object_must_close_after_its_one_key) {
+  const std::string request = R"({"CreateRoom":{"room_code":)" + ints(32) + "}]";
+  EXPECT_EQ(client_failure(request, profile::v1),
+            "J-6 invalid_json" + at(request.size() - 1) + "expected '}', found ']'");
+  EXPECT_EQ(server_failure(R"({"RoomCreated":null])", profile::v1),
+            "J-6 invalid_json" + at(19) + "expected '}', found ']'");
+}
+
+TEST(codec_test, v1_unit_reply_value_must_be_the_null_literal) {
+  const std::string cut = R"({"RoomCreated":nul)";
+  EXPECT_EQ(server_failure(cut, profile::v1),
+            "F-3 eof" + at(cut.size()) + "body ends inside a literal");
+  EXPECT_EQ(server_failure(R"({"RoomCreated":nope})", profile::v1),
+            "J-6 invalid_json" + at(15) + "invalid literal, expected 'null'");
+  EXPECT_TRUE(wire::decode_server_msg(R"({"RoomCreated":null})", profile::v1));
+}
+
+TEST(codec_test, array_form_unit_reply_takes_no_fields) {
+  for (const auto p : {profile::v2, profile::v3}) {
+    EXPECT_EQ(server_failure(R"(["RoomCreated",1])", p),
+              "J-2 invalid_length" + at(0) + "\"RoomCreated\" takes no fields in array form");
+    EXPECT_TRUE(wire::decode_server_msg(R"(["RoomCreated"])", p));
+  }
+}
+
+TEST(codec_test, a_body_cut_after_a_comma_inside_an_ignored_value_is_eof) {
+  // v1 skips unknown values (serde's ignore_value); v3 validates the whole
+  // document first. Both name the same cause.
+  const std::string v1 = R"({"CreateRoom":{"u":[1,)";
+  EXPECT_EQ(client_failure(v1, profile::v1),
+            "F-3 eof" + at(v1.size()) + "body ends where a value was expected");
+  const std::string v3 = R"({"type":"CreateRoom","u":[1,)";
+  EXPECT_EQ(client_failure(v3, profile::v3),
+            "F-3 eof" + at(v3.size()) + "body ends where a value was expected");
+}
+
+TEST(codec_test, array_form_elements_need_commas) {
+  for (const auto p : {profile::v2, profile::v3}) {
+    EXPECT_EQ(client_failure(R"(["CreateRoom" "r"])", p),
+              "J-6 invalid_json" + at(14) + "expected ',' or ']', found '\"'");
+  }
+  // v1 takes a struct as an array of its fields too.
+  const std::string v1 = R"({"RecordPublicAddr":[)" + ints(32) + " true]}";
+  EXPECT_EQ(client_failure(v1, profile::v1),
+            "J-6 invalid_json" + at(v1.find(" true") + 1) + "expected ',' or ']', found 't'");
+}
+
 TEST(codec_test, json_strings_are_escaped_as_serde_json_does) {
   EXPECT_EQ(wire::encode_json_string(std::string("a\"\\\b\f\n\r\t\x01\x1f\x7f\xc3\xa9", 13)),
             "\"a\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\xc3\xa9\"");
