@@ -274,7 +274,7 @@ constexpr std::string_view script = R"js(
 void write_header(std::string& html, const std::vector<scenario_result>& results,
                   const run_info& info, const run_totals& t) {
   const int code = exit_code(t, info.strict);
-  const bool nothing_tested = results.empty() || t.skipped == results.size();
+  const bool nothing_tested = code == 2;
   const shown tone = nothing_tested ? shown::skip : code == 0 ? shown::pass : shown::fail;
   const std::string outcome = nothing_tested ? "nothing was tested"
                               : code == 0    ? "passed"
@@ -284,10 +284,8 @@ void write_header(std::string& html, const std::vector<scenario_result>& results
   html += "<header class=\"head " + colour(tone) +
           "\">\n<h1>gday conformance: <span class=\"outcome\" id=\"outcome\">" + outcome +
           "</span>";
-  if (!nothing_tested) {
-    html += " <span class=\"exit\">exit <span id=\"exit-code\">" + std::to_string(code) +
-            "</span></span>";
-  }
+  html += " <span class=\"exit\">exit <span id=\"exit-code\">" + std::to_string(code) +
+          "</span></span>";
   std::set<wire::profile> profiles;
   for (const auto& r : results) profiles.insert(r.profile);
   std::string listed;

@@ -102,10 +102,9 @@ std::string verdict_header(const std::string& first) {
 std::string to_markdown_summary(const std::vector<scenario_result>& results, const run_info& info) {
   const run_totals t = tally(results);
   const int code = exit_code(t, info.strict);
-  const bool nothing_tested = !results.empty() && t.skipped == results.size();
   std::string md = "## gday conformance: ";
-  if (results.empty() || nothing_tested) {
-    md += "nothing was tested\n\n";
+  if (code == 2) {
+    md += "nothing was tested (exit 2)\n\n";
   } else {
     md += std::string(code == 0 ? "passed" : "**FAILED**") + " (exit " + std::to_string(code) +
           ")\n\n";

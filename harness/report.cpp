@@ -96,6 +96,8 @@ int exit_code(const run_totals& totals, bool strict) {
   if (totals.errors > 0) return 3;
   if (totals.failed > 0 || totals.unexpected_passes > 0) return 1;
   if (strict && totals.non_strict > 0) return 1;
+  // Nothing tested (no result, or every one skipped) is not a pass.
+  if (totals.passed + totals.non_strict + totals.expected_failures == 0) return 2;
   return 0;
 }
 

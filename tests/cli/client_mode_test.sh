@@ -95,6 +95,8 @@ run fail-fast 1 -x -j 1 --creator-cmd "sleep 60" --client-timeout 1 client/creat
 # Nothing tested is not a pass: every run skipped, or a selection of the other kind.
 run all-skipped 2 --joiner-cmd "$joiner" client/creator-room-taken
 grep -q "nothing was tested" "$out/all-skipped.log" || fail "all skipped: no message"
+[ "$(jq .totals.exit_code "$out/all-skipped.json")" = 2 ] ||
+  fail "all skipped: the JSON report's exit_code is not the process's (2)"
 "$runner" client/creator-room-taken >"$out/server-mode.log" 2>&1
 [ $? -eq 2 ] || fail "a client scenario selected without --client is not a usage error"
 run server-ids 2 --creator-cmd true messages/create-room

@@ -472,7 +472,9 @@ TEST(report_test, exit_code_follows_the_worst_outcome) {
   const scenario_result skip = make_result("a/skip", verdict::skip, {});
   const scenario_result error = make_result("a/error", verdict::error, {});
 
-  EXPECT_EQ(code({}), 0);
+  EXPECT_EQ(code({}), 2);  // nothing tested is not a pass
+  EXPECT_EQ(code({skip, skip}), 2);
+  EXPECT_EQ(code({xfail, skip}), 0);  // an expected failure was tested
   EXPECT_EQ(code({pass, skip}), 0);
   EXPECT_EQ(code({soft}), 0);  // NON-STRICT only
   EXPECT_EQ(code({pass, soft, skip}), 0);
@@ -895,7 +897,10 @@ TEST(report_test, markdown_summary_says_when_all_passed_or_nothing_was_tested) {
   EXPECT_EQ(ok.find("### Failures"), std::string::npos);
   const std::string none = gday::harness::to_markdown_summary(
       {make_result("a/b", verdict::skip, {"M-1"})}, mixed_info());
-  EXPECT_TRUE(has_line(none, "## gday conformance: nothing was tested")) << none;
+  EXPECT_TRUE(has_line(none, "## gday conformance: nothing was tested (exit 2)")) << none;
+  const auto json =
+      gday::harness::to_json_report({make_result("a/b", verdict::skip, {"M-1"})}, mixed_info());
+  EXPECT_EQ(json.at("totals").at("exit_code"), 2) << "the JSON report agrees with the process";
 }
 
 TEST(report_test, baseline_load_errors_name_the_file_and_the_problem) {

@@ -99,7 +99,8 @@ bool fails_run(const scenario_result& r, bool strict);
 
 /// The run's exit code: 0 all MUST passed (expected failures allowed),
 /// 1 a MUST failed or an expected failure passed (XPASS), or under `strict`
-/// a NON-STRICT result, 3 a target error.
+/// a NON-STRICT result, 2 nothing was tested (no result, or all SKIP),
+/// 3 a target error.
 int exit_code(const run_totals& totals, bool strict);
 
 /// Describes the target for reports ("embedded reference server (v1, TLS)").
