@@ -119,6 +119,8 @@ struct process {
   bp::ipstream err;
   std::thread reader;
   std::mutex log_mutex;
+  std::condition_variable log_ended_cv;
+  bool log_ended = false;  // the reader saw the end of the server's stderr
   std::string log;
   std::uint16_t port = 0;
   std::string no_v6_seen;  // empty: it accepts on [::1]:port too
@@ -143,6 +145,13 @@ struct process {
   std::size_t log_size() {
     std::lock_guard lock(log_mutex);
     return log.size();
+  }
+  // All the server wrote, once its stderr has ended (or `grace` passed: a
+  // process it started may still hold the pipe open).
+  std::string whole_log(std::chrono::milliseconds grace) {
+    std::unique_lock lock(log_mutex);
+    log_ended_cv.wait_for(lock, grace, [this] { return log_ended; });
+    return log;
   }
 };
 
@@ -304,14 +313,19 @@ class launched_target final : public target {
         std::lock_guard lock(raw->log_mutex);
         if (raw->log.size() < (1u << 20)) raw->log += line + "\n";
       }
+      std::lock_guard lock(raw->log_mutex);
+      raw->log_ended = true;
+      raw->log_ended_cv.notify_all();
     });
     // Wait until it accepts connections (or dies), with a deadline.
     const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
     while (!port_accepts(port)) {
       if (!p->child.running(ec)) {
         p->child.wait(ec);
+        // Its last words (why it stopped) may still be in the pipe.
         return unusable("the server exited (code " + std::to_string(p->child.exit_code()) +
-                        ") before accepting connections: " + cmd + "\n" + p->log_since(0));
+                        ") before accepting connections: " + cmd + "\n" +
+                        p->whole_log(std::chrono::seconds(1)));
       }
       if (std::chrono::steady_clock::now() > deadline) {
         return unusable("the server did not accept connections on port " + std::to_string(port) +

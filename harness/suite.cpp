@@ -70,7 +70,8 @@ result<wire::profile> probe_profile(target& t) {
   auto profile = wire::parse_profile(std::to_string(static_cast<unsigned char>(e.raw[0])));
   if (!profile) {
     return failure{error::target_unusable,
-                   "the server answered with version byte " + std::to_string(e.raw[0])};
+                   "the server answered with version byte " +
+                       std::to_string(static_cast<unsigned char>(e.raw[0]))};
   }
   return *profile;
 }

@@ -831,4 +831,79 @@ TEST(loader_test, reads_a_rules_role_a_largest_write_and_a_waiting_exit) {
   EXPECT_EQ(c.exit, client_exit::waiting);
 }
 
+TEST(loader_test, rejects_what_is_listed_twice) {
+  expect_error(error_with([](json& d) {
+                 d["requirements"] = {"M-1", "M-1"};
+               }),
+               "/requirements/1", "requirement 'M-1' is listed twice");
+  expect_error(error_with([](json& d) {
+                 d["profiles"] = {"v2", "v2"};
+               }),
+               "/profiles/1", "profile 'v2' is listed twice");
+  expect_error(client_error_with([](json& d) {
+                 d["client"]["roles"] = {"creator", "creator"};
+               }),
+               "/client/roles/1", "role 'creator' is listed twice");
+}
+
+TEST(loader_test, rejects_a_whole_contact_combined_with_its_parts) {
+  const load_error e = error_with([](json& d) {
+    d["steps"][1] = json::parse(
+        R"({"expect": "a", "reply": {"type": "PeerContact", "contact": "${x}", "local": {"v4": null}}})");
+  });
+  expect_error(e, "/steps/1/reply",
+               "'contact' matches the whole contact; it cannot be combined with 'local' or "
+               "'public'");
+}
+
+TEST(loader_test, rejects_a_capture_defined_in_two_branches) {
+  const load_error e = error_with([](json& d) {
+    d["connections"]["b"] = json::object();
+    d["steps"][1] = json::parse(R"({"concurrent": [
+        [{"expect": "a", "reply": {"type": "ClientContact", "capture": "x"}}],
+        [{"expect": "b", "reply": {"type": "ClientContact", "capture": "x"}}]]})");
+  });
+  expect_error(e, "/steps/1/concurrent/1",
+               "capture 'x' is defined in two branches; pick another name");
+}
+
+TEST(loader_test, rejects_client_rules_that_cannot_be_followed) {
+  expect_error(client_error_with([](json& d) { d["client"]["prints_peer_contact"] = true; }),
+               "/client/prints_peer_contact", "a client that fails prints no peer contact");
+  expect_error(client_error_with([](json& d) {
+                 d["client"]["server"][0].erase("reply");
+                 d["client"]["server"][0]["stall"] = true;
+               }),
+               "/client/server/0/then", "the connection is already stalled or closed");
+  expect_error(client_error_with([](json& d) {
+                 d["client"]["server"][0].erase("reply");
+                 d["client"]["server"][0]["close"] = "rst";
+               }),
+               "/client/server/0/then", "the connection is already stalled or closed");
+}
+
+TEST(loader_test, refuses_a_file_larger_than_16_mib) {
+  temp_dir dir;
+  dir.write("messages/good.json", scenario_with_id("messages/good"));
+  dir.write("messages/huge.json", "");
+  fs::resize_file(dir.path() / "messages/huge.json", (16u << 20) + 1);  // sparse: no disk used
+  const std::string root = dir.path().generic_string();
+  auto result = load_scenarios(root);
+  ASSERT_FALSE(result);
+  ASSERT_EQ(result.error().size(), 1u);
+  EXPECT_EQ(result.error()[0].file, root + "/messages/huge.json");
+  EXPECT_EQ(result.error()[0].message, "the file is larger than 16 MiB");
+}
+
+TEST(loader_test, quotes_keys_readably_in_errors) {
+  // Control characters and backslashes are escaped; '~' and '/' in a key are
+  // escaped in the JSON pointer.
+  expect_error(error_of(R"({"a~b/c": {"x\n\t\\y": 1, "x\n\t\\y": 2}})"), "/a~0b~1c",
+               R"(duplicate key 'x\n\t\\y')");
+  // A long key is cut to 60 bytes, never inside a UTF-8 character.
+  const std::string long_key = std::string(59, 'k') + "\xc3\xa9" + std::string(10, 'k');
+  const load_error e = error_of(R"({")" + long_key + R"(": 1, ")" + long_key + R"(": 2})");
+  expect_error(e, "", "duplicate key '" + std::string(59, 'k') + "...'");
+}
+
 }  // namespace

@@ -80,8 +80,11 @@ class target {
 std::unique_ptr<target> make_embedded_target(bool plain, const std::string& faults);
 
 /// A server started by the harness: `command` with {port}, {cert}, {key},
-/// {timeout}, {request_limit} substituted, run by /bin/sh. Restarted when a
-/// scenario needs other settings or a fresh server.
+/// {timeout}, {request_limit} substituted, run by /bin/sh as `exec COMMAND`,
+/// so that the server is the harness's own child (it dies with the harness);
+/// a command that needs more shell ends in an exec of its own:
+/// `sh -c 'cd /srv && exec ./server ...'`. Restarted when a scenario needs
+/// other settings or a fresh server.
 struct launch_options {
   std::string command;
   bool plain = false;
