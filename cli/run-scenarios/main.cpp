@@ -247,9 +247,12 @@ int main(int argc, char** argv) try {
           gday::cli::write_report(html_out, h::to_html_report(report.results, report.info));
       if (!written) return fail(written.error());
     }
-    if (!report.results.empty() && report.totals.skipped == report.results.size()) {
-      return usage_error("nothing was tested: every selected run was skipped (" +
-                         report.results.front().reason + ")");
+    // exit_code() decides it, for the process and every report alike.
+    if (report.exit_code == 2) {
+      return usage_error(report.results.empty()
+                             ? std::string("nothing was tested: no run was made")
+                             : "nothing was tested: every selected run was skipped (" +
+                                   report.results.front().reason + ")");
     }
     return report.exit_code;
   };
