@@ -28,7 +28,7 @@ fi
 # attempt FAULT PROTOCOL LABEL FLAGS...: one run of the suite against the
 # faulty server; writes $out/$fault.result and succeeds if it caught the fault.
 attempt() {
-  local fault=$1 protocol=$2 label=$3 cmd rc caught report
+  local fault=$1 protocol=$2 label=$3 cmd rc caught report started=$SECONDS
   shift 3
   cmd="$server --protocol $protocol --fault $fault -k {key} -c {cert} -a 127.0.0.1:{port} -a [::1]:{port} -t {timeout} -r {request_limit} -v off"
   report="$out/$fault.$label.json"
@@ -40,7 +40,7 @@ attempt() {
                      .verdict == "NON-STRICT") | .id] | unique | .[:3] | join(" ")' \
     "$report" 2>/dev/null)
   if [ -n "$caught" ] && { [ "$rc" -eq 1 ] || [ "$rc" -eq 3 ]; }; then
-    echo "caught   $fault ($label, exit $rc): $caught" >"$out/$fault.result"
+    echo "caught   $fault ($label, exit $rc, $((SECONDS - started)) s): $caught" >"$out/$fault.result"
     return 0
   fi
   { echo "MISSED   $fault (exit $rc)"; tail -5 "$out/$fault.log"; } >"$out/$fault.result"
