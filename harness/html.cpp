@@ -13,6 +13,7 @@
 namespace gday::harness {
 namespace {
 
+using detail::area_of;
 using detail::block_text;
 using detail::classify;
 using detail::format_double;
@@ -99,8 +100,6 @@ std::string colour(shown s) {
   for (const char c : label(s)) out += c == '-' ? '-' : static_cast<char>(c - 'A' + 'a');
   return out;
 }
-
-std::string area_of(const std::string& id) { return id.substr(0, id.find('/')); }
 
 std::string profile_name(wire::profile p) { return std::string(wire::to_string(p)); }
 

@@ -16,8 +16,9 @@ std::string xml(std::string_view s, bool attribute = false) {
   return detail::escape_markup(block_text(s), attribute);
 }
 
-std::string area_of(const std::string& id) {
-  const std::string area = id.substr(0, id.find('/'));
+// The test suite a result belongs to: its area, "unnamed" for an id starting with '/'.
+std::string suite_of(const std::string& id) {
+  const std::string area = area_of(id);
   return area.empty() ? std::string("unnamed") : area;
 }
 
@@ -44,7 +45,7 @@ struct junit_counts {
 
 std::string junit_testcase(const scenario_result& r) {
   const shown s = classify(r);
-  const std::string area = area_of(r.id);
+  const std::string area = suite_of(r.id);
   std::string out = "    <testcase name=\"" +
                     xml(r.id + " [" + std::string(wire::to_string(r.profile)) + "]", true) +
                     "\" classname=\"" + xml("gday." + area, true) + "\" time=\"" +
@@ -99,7 +100,7 @@ std::string to_junit_xml(const std::vector<scenario_result>& results, const run_
   std::map<std::string, std::vector<const scenario_result*>> areas;
   junit_counts all;
   for (const scenario_result& r : results) {
-    areas[area_of(r.id)].push_back(&r);
+    areas[suite_of(r.id)].push_back(&r);
     all.add(classify(r), r.duration);
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

@@ -11,6 +11,7 @@ namespace gday::harness {
 namespace {
 
 using detail::all_verdicts;
+using detail::area_of;
 using detail::block_text;
 using detail::classify;
 using detail::count_of;
@@ -46,11 +47,6 @@ std::string fenced(std::string_view s) {
     if (text.compare(i, 3, "```") == 0 || text.compare(i, 2, "</") == 0) out += "\u200b";
   }
   return out;
-}
-
-std::string area_of(const std::string& id) {
-  const auto slash = id.find('/');
-  return slash == std::string::npos ? id : id.substr(0, slash);
 }
 
 std::string name_of(const scenario_result& r) {

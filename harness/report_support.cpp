@@ -233,4 +233,6 @@ std::size_t count_of(const std::map<verdict, std::size_t>& counts, verdict v) {
   return it == counts.end() ? 0 : it->second;
 }
 
+std::string area_of(std::string_view id) { return std::string(id.substr(0, id.find('/'))); }
+
 }  // namespace gday::harness::detail

@@ -39,6 +39,9 @@ std::string hex(std::string_view bytes);
 /// snprintf of one double ("?" if it fails).
 std::string format_double(const char* format, double value);
 
+/// A scenario id's area: what comes before its first '/' (the whole id if none).
+std::string area_of(std::string_view id);
+
 std::string pad_right(std::string s, std::size_t width);  ///< spaces after, up to `width`
 std::string pad_left(std::string s, std::size_t width);   ///< spaces before, up to `width`
 

@@ -4,8 +4,9 @@
 
 namespace gday::harness {
 namespace {
-
-using keys = std::span<const std::string_view>;
+// The key lists, in a namespace of their own: several are named like the
+// scenario types they describe (settings, reply_pattern...).
+namespace lists {
 
 constexpr auto top = std::to_array<std::string_view>({"id", "summary", "requirements", "grade",
                                                       "profiles", "settings", "tags", "rooms",
@@ -72,58 +73,59 @@ constexpr auto objects = std::to_array<schema_object>({
     {object_kind::client_rule, "/$defs/client_rule"},
 });
 
+}  // namespace lists
 }  // namespace
 
 std::span<const std::string_view> accepted_keys(object_kind kind) noexcept {
   switch (kind) {
     case object_kind::scenario:
-      return top;
+      return lists::top;
     case object_kind::settings:
-      return settings;
+      return lists::settings;
     case object_kind::connection:
-      return connection;
+      return lists::connection;
     case object_kind::connect_step:
-      return connect;
+      return lists::connect;
     case object_kind::send_step:
-      return send;
+      return lists::send;
     case object_kind::send_body_step:
-      return send_body;
+      return lists::send_body;
     case object_kind::send_raw_step:
-      return send_raw;
+      return lists::send_raw;
     case object_kind::expect_step:
-      return expect;
+      return lists::expect;
     case object_kind::expect_closed_step:
-      return expect_closed;
+      return lists::expect_closed;
     case object_kind::expect_silence_step:
-      return expect_silence;
+      return lists::expect_silence;
     case object_kind::wait_step:
-      return wait;
+      return lists::wait;
     case object_kind::close_step:
-      return close;
+      return lists::close;
     case object_kind::concurrent_step:
-      return concurrent;
+      return lists::concurrent;
     case object_kind::create_room:
-      return create_room;
+      return lists::create_room;
     case object_kind::record_public_addr:
-      return record_public_addr;
+      return lists::record_public_addr;
     case object_kind::ready_to_share:
-      return ready_to_share;
+      return lists::ready_to_share;
     case object_kind::per_profile_body:
-      return per_profile;
+      return lists::per_profile;
     case object_kind::address_pair:
-      return address_pair;
+      return lists::address_pair;
     case object_kind::reply_pattern:
-      return reply_pattern;
+      return lists::reply_pattern;
     case object_kind::alternative:
-      return alternative;
+      return lists::alternative;
     case object_kind::client:
-      return client;
+      return lists::client;
     case object_kind::client_rule:
-      return client_rule;
+      return lists::client_rule;
   }
   return {};
 }
 
-std::span<const schema_object> schema_objects() noexcept { return objects; }
+std::span<const schema_object> schema_objects() noexcept { return lists::objects; }
 
 }  // namespace gday::harness

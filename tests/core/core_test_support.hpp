@@ -43,6 +43,10 @@ inline void PrintTo(const server_msg& m, std::ostream* os) {
 namespace gday::core::test {
 
 using namespace std::chrono_literals;
+
+/// The is_creator flag of the messages, by name.
+constexpr bool creator = true;
+constexpr bool joiner = false;
 using wire::server_msg;
 using wire::server_msg_type;
 

@@ -20,9 +20,6 @@ using namespace gday::core;
 using namespace gday::core::test;
 namespace wire = gday::wire;
 
-constexpr bool creator = true;
-constexpr bool joiner = false;
-
 // ---- names and sets -------------------------------------------------------------
 
 TEST(core_fault_test, every_fault_has_a_unique_kebab_case_name_that_parses_back) {

@@ -16,9 +16,6 @@ using namespace gday::core::test;
 namespace wire = gday::wire;
 using replies = std::vector<wire::server_msg>;
 
-constexpr bool creator = true;
-constexpr bool joiner = false;
-
 wire::full_contact full(wire::contact local, wire::contact public_contact) {
   return wire::full_contact{local, public_contact};
 }

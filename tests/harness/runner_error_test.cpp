@@ -18,8 +18,8 @@ using gday::harness::testing::fixed_target;
 using gday::harness::testing::raw_server;
 using gday::wire::profile;
 
-h::scenario parse(const std::string& steps, const std::string& extra = {},
-                  const std::string& connections = R"({"a": {"family": 4}})") {
+h::scenario parse_steps(const std::string& steps, const std::string& extra = {},
+                        const std::string& connections = R"({"a": {"family": 4}})") {
   auto s = h::parse_scenario(R"({"id": "t/x", "summary": "s", "requirements": ["M-1"],
       "grade": "MUST", "rooms": ["room"], "connections": )" +
                                  connections + ", " + extra + R"("steps": )" + steps + "}",
@@ -40,12 +40,12 @@ h::scenario_result run_raw(const std::function<void(raw_server::socket&)>& serve
                            const std::string& steps) {
   raw_server server(serve);
   fixed_target t(fixed_target::plain_v4(server.port()));
-  return run_on(t, parse(steps));
+  return run_on(t, parse_steps(steps));
 }
 
 h::scenario_result run_embedded(const std::string& steps, profile p = profile::v1) {
   auto t = h::make_embedded_target(true, "");
-  return run_on(*t, parse(steps), p);
+  return run_on(*t, parse_steps(steps), p);
 }
 
 TEST(runner_test, expect_closed_passes_when_the_server_closes) {
@@ -126,7 +126,7 @@ TEST(runner_test, a_star_address_pattern_needs_an_address) {
 }
 
 TEST(runner_test, a_failing_concurrent_branch_names_its_step) {
-  const auto r = run_on(*h::make_embedded_target(true, ""), parse(R"([
+  const auto r = run_on(*h::make_embedded_target(true, ""), parse_steps(R"([
     {"concurrent": [
       [{"send": "a", "message": {"type": "CreateRoom", "room_code": "${room}"}},
        {"expect": "a", "reply": "ErrorRoomTaken"}],
@@ -141,7 +141,7 @@ TEST(runner_test, a_failing_concurrent_branch_names_its_step) {
 
 TEST(runner_test, a_step_on_a_connection_that_is_not_open_is_a_harness_error) {
   // The loader refuses such a scenario; the runner still does not crash on one.
-  auto s = parse(R"([{"expect": "a", "reply": "RoomCreated"}])");
+  auto s = parse_steps(R"([{"expect": "a", "reply": "RoomCreated"}])");
   s.steps[0].conn = "ghost";
   const auto r = run_on(*h::make_embedded_target(true, ""), s);
   EXPECT_EQ(r.outcome, h::verdict::error);
@@ -151,7 +151,7 @@ TEST(runner_test, a_step_on_a_connection_that_is_not_open_is_a_harness_error) {
 TEST(runner_test, a_body_only_for_other_profiles_skips) {
   const std::string steps = R"([{"send_body": "a", "body": {"v1": "{}"}},
                                 {"expect": "a", "reply": "ErrorSyntax"}])";
-  const auto s = parse(steps, R"("profiles": ["v1"], )");
+  const auto s = parse_steps(steps, R"("profiles": ["v1"], )");
   auto t = h::make_embedded_target(true, "");
   const auto r = run_on(*t, s, profile::v2);
   EXPECT_EQ(r.outcome, h::verdict::skip);
@@ -160,9 +160,9 @@ TEST(runner_test, a_body_only_for_other_profiles_skips) {
 }
 
 TEST(runner_test, a_body_only_for_other_profiles_inside_a_branch_skips) {
-  const auto s = parse(R"([{"concurrent": [[{"send_body": "a", "body": {"v1": "{}"}}],
+  const auto s = parse_steps(R"([{"concurrent": [[{"send_body": "a", "body": {"v1": "{}"}}],
                                             [{"wait_ms": 1}]]}])",
-                       R"("profiles": ["v1"], )");
+                             R"("profiles": ["v1"], )");
   const auto r = run_on(*h::make_embedded_target(true, ""), s, profile::v3);
   EXPECT_EQ(r.outcome, h::verdict::skip);
   EXPECT_EQ(r.reason, "no request body for v3");
@@ -170,9 +170,9 @@ TEST(runner_test, a_body_only_for_other_profiles_inside_a_branch_skips) {
 
 TEST(runner_test, connecting_a_connection_that_is_not_declared_is_a_harness_error) {
   // The loader refuses such a scenario; the runner still does not crash on one.
-  auto s = parse(R"([{"connect": "late"}, {"send": "late", "message": {"type": "CreateRoom",
+  auto s = parse_steps(R"([{"connect": "late"}, {"send": "late", "message": {"type": "CreateRoom",
                     "room_code": "${room}"}}])",
-                 {}, R"({"late": {"lazy": true}})");
+                       {}, R"({"late": {"lazy": true}})");
   s.steps[0].conn = "ghost";
   const auto r = run_on(*h::make_embedded_target(true, ""), s);
   EXPECT_EQ(r.outcome, h::verdict::error);

@@ -9,6 +9,7 @@
 
 #include "gday/harness/loader.hpp"
 #include "gday/harness/suite.hpp"
+#include "test_targets.hpp"
 
 namespace {
 
@@ -236,22 +237,6 @@ TEST(runner_test, settings_a_remote_target_cannot_meet_are_skipped) {
   EXPECT_NE(r.reason.find("request limit 3"), std::string::npos) << r.reason;
 }
 
-// A target whose one server has the endpoints given (nothing listens: the
-// scenarios below must not get as far as connecting).
-struct fixed_lease final : h::lease {
-  explicit fixed_lease(h::endpoint_info ep) : ep_(std::move(ep)) {}
-  const h::endpoint_info& endpoints() const override { return ep_; }
-  h::endpoint_info ep_;
-};
-struct fixed_target final : h::target {
-  h::endpoint_info ep;
-  std::string describe() const override { return "fixed"; }
-  h::prepared prepare(const h::settings&, gday::wire::profile) override {
-    return std::unique_ptr<h::lease>(std::make_unique<fixed_lease>(ep));
-  }
-  std::string rerun_flags() const override { return ""; }
-};
-
 h::scenario one_connection(const std::string& requirement, int family) {
   return parse(R"({"id": "t/x", "summary": "s", "requirements": [")" + requirement +
                R"("], "grade": "MUST", "connections": {"a": {"family": )" + std::to_string(family) +
@@ -267,17 +252,21 @@ TEST(runner_test, scenarios_over_a_family_the_target_lacks_are_skipped_saying_wh
   EXPECT_EQ(r.outcome, h::verdict::skip);
   EXPECT_NE(r.reason.find("--target-v6"), std::string::npos) << r.reason;
 
-  fixed_target v6_only;
-  v6_only.ep.port6 = 1;
+  // A target whose one server has these endpoints (nothing listens: the
+  // scenarios here must not get as far as connecting).
+  h::endpoint_info v6;
+  v6.port6 = 1;
+  h::testing::fixed_target v6_only(v6);
   r = h::run_scenario(one_connection("M-1", 4), v6_only, h::run_options{}, 0);
   EXPECT_EQ(r.outcome, h::verdict::skip);
   EXPECT_NE(r.reason.find("no IPv4 address"), std::string::npos) << r.reason;
 }
 
 TEST(runner_test, a_server_seen_refusing_ipv6_is_non_strict_under_t2_and_skipped_elsewhere) {
-  fixed_target v4_only;
-  v4_only.ep.port4 = 1;
-  v4_only.ep.no_v6_seen = "[::1]:1 refused the connection";
+  h::endpoint_info v4;
+  v4.port4 = 1;
+  v4.no_v6_seen = "[::1]:1 refused the connection";
+  h::testing::fixed_target v4_only(v4);
   auto r = h::run_scenario(one_connection("T-2", 6), v4_only, h::run_options{}, 0);
   EXPECT_EQ(r.outcome, h::verdict::non_strict) << "T-2 is a SHOULD, whatever the scenario's grade";
   EXPECT_EQ(r.reason, "T-2: the server does not listen on IPv6: [::1]:1 refused the connection");

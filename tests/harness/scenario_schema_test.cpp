@@ -23,11 +23,6 @@ namespace h = gday::harness;
 using gday::test::json_schema;
 using nlohmann::json;
 
-json schema_document() {
-  return json::parse(
-      gday::test::read_file(gday::test::data_path("../scenarios/scenario.schema.json")));
-}
-
 // Every scenario file of the library (the schema itself excluded).
 std::vector<fs::path> scenario_files() {
   std::vector<fs::path> files;
@@ -56,7 +51,7 @@ constexpr const char* minimal = R"({
 })";
 
 TEST(scenario_schema_test, every_scenario_file_validates) {
-  const json_schema schema(schema_document());
+  const json_schema schema(gday::test::scenario_schema_document());
   const auto files = scenario_files();
   ASSERT_GT(files.size(), 10u);
   for (const auto& file : files) {
@@ -66,7 +61,7 @@ TEST(scenario_schema_test, every_scenario_file_validates) {
 }
 
 TEST(scenario_schema_test, broken_scenarios_fail_validation) {
-  const json_schema schema(schema_document());
+  const json_schema schema(gday::test::scenario_schema_document());
   const json base = json::parse(minimal);
   ASSERT_TRUE(schema.validate(base).empty()) << joined(schema.validate(base));
   ASSERT_TRUE(h::parse_scenario(minimal, "minimal.json")) << "the baseline must load";
@@ -101,7 +96,7 @@ TEST(scenario_schema_test, validator_refuses_keywords_it_does_not_implement) {
   EXPECT_THROW(json_schema(json{{"type", "string"}, {"format", "email"}}), std::invalid_argument);
   EXPECT_THROW(json_schema(json{{"items", {{"maxLength", 3}}}}), std::invalid_argument);
   EXPECT_THROW(json_schema(json{{"$ref", "other.json#/x"}}), std::invalid_argument);
-  EXPECT_NO_THROW(json_schema{schema_document()});
+  EXPECT_NO_THROW(json_schema{gday::test::scenario_schema_document()});
 }
 
 std::set<std::string> key_set(std::span<const std::string_view> keys) {
@@ -112,7 +107,7 @@ std::set<std::string> key_set(std::span<const std::string_view> keys) {
 // objects against) and the schema's properties name the same keys for every
 // kind of object, in both directions.
 TEST(scenario_schema_test, loader_and_schema_accept_the_same_keys) {
-  const json schema = schema_document();
+  const json schema = gday::test::scenario_schema_document();
   std::set<int> kinds_seen;
   for (const auto& object : h::schema_objects()) {
     kinds_seen.insert(static_cast<int>(object.kind));
@@ -142,7 +137,7 @@ TEST(scenario_schema_test, loader_and_schema_accept_the_same_keys) {
 // Every closed object schema in the file is one the loader knows: a new kind
 // of object in the schema needs its row in scenario_keys.
 TEST(scenario_schema_test, every_object_schema_is_known_to_the_loader) {
-  const json schema = schema_document();
+  const json schema = gday::test::scenario_schema_document();
   std::set<std::string> known;
   for (const auto& object : h::schema_objects()) known.insert(std::string(object.pointer));
   std::vector<std::string> closed;

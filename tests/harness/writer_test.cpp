@@ -15,15 +15,10 @@ namespace {
 namespace h = gday::harness;
 using std::chrono::milliseconds;
 
-nlohmann::json schema_document() {
-  return nlohmann::json::parse(
-      gday::test::read_file(gday::test::data_path("../scenarios/scenario.schema.json")));
-}
-
 // Loading what the writer wrote gives back the same model, for every
 // scenario of the library; and what it writes is valid by the schema.
 TEST(writer_test, every_library_scenario_round_trips) {
-  const gday::test::json_schema schema(schema_document());
+  const gday::test::json_schema schema(gday::test::scenario_schema_document());
   auto loaded = h::load_scenarios(gday::test::data_path("../scenarios"));
   ASSERT_TRUE(loaded);
   ASSERT_GT(loaded->size(), 10u);
@@ -121,8 +116,8 @@ TEST(writer_test, a_built_model_round_trips) {
   auto loaded = h::parse_scenario(text, s.file, s.id);
   ASSERT_TRUE(loaded) << loaded.error().what() << "\n" << text;
   EXPECT_TRUE(*loaded == s) << text;
-  const auto errors =
-      gday::test::json_schema(schema_document()).validate(nlohmann::json::parse(text));
+  const auto errors = gday::test::json_schema(gday::test::scenario_schema_document())
+                          .validate(nlohmann::json::parse(text));
   EXPECT_TRUE(errors.empty()) << errors.front();
 }
 

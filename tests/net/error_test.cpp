@@ -11,19 +11,19 @@ namespace {
 
 using gday::net::error;
 
-constexpr int first = static_cast<int>(error::closed_with_close_notify);
-constexpr int last = static_cast<int>(error::bad_address);
+constexpr int first_code = static_cast<int>(error::closed_with_close_notify);
+constexpr int last_code = static_cast<int>(error::bad_address);
 
 TEST(net_error_test, every_code_has_a_distinct_message) {
   std::set<std::string> messages;
-  for (int v = first; v <= last; ++v) {
+  for (int v = first_code; v <= last_code; ++v) {
     const std::string message = std::error_code(static_cast<error>(v)).message();
     EXPECT_FALSE(message.empty()) << v;
     EXPECT_NE(message, "unknown gday.net error") << v;
     EXPECT_TRUE(messages.insert(message).second) << "two codes say '" << message << "'";
   }
-  EXPECT_EQ(messages.size(), static_cast<std::size_t>(last - first + 1));
-  EXPECT_EQ(std::error_code(static_cast<error>(last + 1)).message(), "unknown gday.net error");
+  EXPECT_EQ(messages.size(), static_cast<std::size_t>(last_code - first_code + 1));
+  EXPECT_EQ(std::error_code(static_cast<error>(last_code + 1)).message(), "unknown gday.net error");
 }
 
 TEST(net_error_test, the_messages_name_the_cause) {

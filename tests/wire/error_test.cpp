@@ -11,12 +11,12 @@ using gday::wire::error;
 
 // Every value of the enum, first to last: a test below fails when one is
 // added without a name, rule and message.
-constexpr int first = static_cast<int>(error::wrong_version);
-constexpr int last = static_cast<int>(error::unencodable);
+constexpr int first_code = static_cast<int>(error::wrong_version);
+constexpr int last_code = static_cast<int>(error::unencodable);
 
 TEST(wire_error_test, every_code_has_a_distinct_name_message_and_rule) {
   std::set<std::string> names, messages;
-  for (int v = first; v <= last; ++v) {
+  for (int v = first_code; v <= last_code; ++v) {
     const auto e = static_cast<error>(v);
     const std::string name(gday::wire::to_string(e));
     const std::string message = std::error_code(e).message();
@@ -35,11 +35,11 @@ TEST(wire_error_test, every_code_has_a_distinct_name_message_and_rule) {
           << name << ": rule '" << rule << "'";
     }
   }
-  EXPECT_EQ(names.size(), static_cast<std::size_t>(last - first + 1));
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(last_code - first_code + 1));
 }
 
 TEST(wire_error_test, names_parse_back_and_unknown_names_do_not) {
-  for (int v = first; v <= last; ++v) {
+  for (int v = first_code; v <= last_code; ++v) {
     const auto e = static_cast<error>(v);
     error parsed{};
     ASSERT_TRUE(gday::wire::from_string(gday::wire::to_string(e), parsed)) << v;
@@ -52,7 +52,7 @@ TEST(wire_error_test, names_parse_back_and_unknown_names_do_not) {
 }
 
 TEST(wire_error_test, codes_outside_the_enum_say_so) {
-  const auto outside = static_cast<error>(last + 1);
+  const auto outside = static_cast<error>(last_code + 1);
   EXPECT_EQ(gday::wire::to_string(outside), "unknown");
   EXPECT_EQ(gday::wire::rule_of(outside), "");
   EXPECT_EQ(std::error_code(outside).message(), "unknown gday.wire error");

@@ -16,15 +16,15 @@ namespace {
 
 using gday::test::from_hex;
 using gday::wire::profile;
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
 struct connection_script {
   std::string stream;  // every byte the client sent on the connection, in order
   bool half_close = false;
-  json replies;  // upstream's reply bodies, as JSON
+  ordered_json replies;  // upstream's reply bodies, as JSON
 };
 
-std::vector<connection_script> scripts_of(const json& c) {
+std::vector<connection_script> scripts_of(const ordered_json& c) {
   std::vector<connection_script> out;
   if (c.contains("conns")) {
     out.resize(c["conns"].size());
@@ -45,7 +45,7 @@ std::vector<connection_script> scripts_of(const json& c) {
   return out;
 }
 
-std::string variant_of(const json& reply) {
+std::string variant_of(const ordered_json& reply) {
   if (reply.is_string()) return reply.get<std::string>();
   if (reply.contains("type")) return reply["type"].get<std::string>();
   return reply.begin().key();
@@ -121,8 +121,8 @@ std::string normalise_ports(std::string text) {
   return std::regex_replace(text, placeholder, ":1");
 }
 
-void check_replies(const std::string& id, profile p, const json& c) {
-  std::vector<std::pair<json, json>> pairs;  // (expect, raw hex)
+void check_replies(const std::string& id, profile p, const ordered_json& c) {
+  std::vector<std::pair<ordered_json, ordered_json>> pairs;  // (expect, raw hex)
   if (c.contains("per_conn")) {
     for (const auto& conn : c["per_conn"]) {
       for (std::size_t i = 0; i < conn["expect"].size(); ++i) {

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gday/test/support.hpp"
+
 namespace gday::test {
 
 /// Validates JSON values against one schema document; `$ref`s resolve
@@ -31,5 +33,10 @@ class json_schema {
 
   nlohmann::json root_;
 };
+
+/// The scenario library's schema document (scenarios/scenario.schema.json).
+inline nlohmann::json scenario_schema_document() {
+  return nlohmann::json::parse(read_file(data_path("../scenarios/scenario.schema.json")));
+}
 
 }  // namespace gday::test
