@@ -44,11 +44,12 @@ namespace gday::core::test {
 
 using namespace std::chrono_literals;
 
+using wire::server_msg;
+using wire::server_msg_type;
+
 /// The is_creator flag of the messages, by name.
 constexpr bool creator = true;
 constexpr bool joiner = false;
-using wire::server_msg;
-using wire::server_msg_type;
 
 /// A distinct 32-byte room code per `n` (ASCII, so valid in every profile).
 inline std::string code(int n) {
